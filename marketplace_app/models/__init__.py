@@ -1,0 +1,40 @@
+"""SQLModel tables. Importing this package registers every table."""
+
+from marketplace_app.models.accounts import (
+    Address,
+    AuditEntry,
+    AuthSession,
+    LoginAttempt,
+    LoginTicket,
+    PasswordResetToken,
+    User,
+)
+from marketplace_app.models.carts import Cart, CartLine
+from marketplace_app.models.catalog import Category, Listing, ListingImage
+from marketplace_app.models.notifications import OutboxEmail
+from marketplace_app.models.orders import Order, OrderGroup, OrderLine, OrderTransition
+from marketplace_app.models.reviews import Review
+from marketplace_app.models.shops import Shop, ShopMember
+
+__all__ = [
+    "Address",
+    "AuditEntry",
+    "AuthSession",
+    "Cart",
+    "CartLine",
+    "Category",
+    "Listing",
+    "ListingImage",
+    "LoginAttempt",
+    "LoginTicket",
+    "Order",
+    "OrderGroup",
+    "OrderLine",
+    "OrderTransition",
+    "OutboxEmail",
+    "PasswordResetToken",
+    "Review",
+    "Shop",
+    "ShopMember",
+    "User",
+]

@@ -1,0 +1,48 @@
+"""Metadata conventions and field helpers shared by every table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from marketplace_app.models.types import UTCDateTime, utcnow
+
+# Stable constraint names, so migrations can refer to them on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def created_field(**kw: Any) -> Any:
+    """A non-null UTC timestamp defaulting to now."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, **kw)
+
+
+def time_field(**kw: Any) -> Any:
+    """A nullable UTC timestamp."""
+    return Field(default=None, sa_type=UTCDateTime, nullable=True, **kw)
+
+
+def required_time_field(**kw: Any) -> Any:
+    """A non-null UTC timestamp the caller must set."""
+    return Field(sa_type=UTCDateTime, nullable=False, **kw)
+
+
+def in_check(column: str, values: tuple[str, ...]) -> str:
+    """SQL for ``column IN (...)``, used by CHECK constraints on status columns."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+__all__ = [
+    "SQLModel",
+    "created_field",
+    "in_check",
+    "required_time_field",
+    "time_field",
+]

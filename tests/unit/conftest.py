@@ -1,0 +1,33 @@
+"""Unit-test fixtures: a fresh schema on the configured test database."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, SQLModel
+
+import marketplace_app.models  # noqa: F401
+from marketplace_app.db import read_session, write_engine, write_session
+
+
+@pytest.fixture
+def db() -> Iterator[None]:
+    """Give the test an empty schema on DATABASE_URL (the app's global engines)."""
+    engine = write_engine()
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    yield
+    engine.dispose()
+
+
+@pytest.fixture
+def session(db) -> Iterator[Session]:
+    """One write session, committed at the end of the test's use."""
+    with write_session() as s:
+        yield s
+
+
+@pytest.fixture
+def reader(db) -> Iterator[Session]:
+    """A read-only session."""
+    with read_session() as s:
+        yield s
