@@ -26,7 +26,9 @@ config = rx.Config(
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="grass", gray_color="sage", radius="medium", appearance="light")
+            theme=rx.theme(
+                accent_color="grass", gray_color="sage", radius="medium", appearance="light"
+            )
         ),
     ],
 )

@@ -14,7 +14,9 @@ class Cart(SQLModel, table=True):
     """One cart per user, or per guest cookie until the guest logs in."""
 
     __tablename__ = "carts"
-    __table_args__ = (CheckConstraint("user_id IS NOT NULL OR guest_token_hash IS NOT NULL", name="owner"),)
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR guest_token_hash IS NOT NULL", name="owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="users.id", unique=True)

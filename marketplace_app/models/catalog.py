@@ -38,12 +38,19 @@ class Listing(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(in_check("kind", LISTING_KINDS), name="kind"),
         CheckConstraint(in_check("status", LISTING_STATUSES), name="status"),
-        CheckConstraint(f"condition IS NULL OR {in_check('condition', CONDITIONS)}", name="condition"),
+        CheckConstraint(
+            f"condition IS NULL OR {in_check('condition', CONDITIONS)}", name="condition"
+        ),
         CheckConstraint("price_cents >= 0", name="price_nonneg"),
         CheckConstraint("sale_price_cents IS NULL OR sale_price_cents >= 0", name="sale_nonneg"),
         CheckConstraint("stock >= 0", name="stock_nonneg"),
-        CheckConstraint("local_delivery_fee_cents IS NULL OR local_delivery_fee_cents >= 0", name="local_fee_nonneg"),
-        CheckConstraint("courier_fee_cents IS NULL OR courier_fee_cents >= 0", name="courier_fee_nonneg"),
+        CheckConstraint(
+            "local_delivery_fee_cents IS NULL OR local_delivery_fee_cents >= 0",
+            name="local_fee_nonneg",
+        ),
+        CheckConstraint(
+            "courier_fee_cents IS NULL OR courier_fee_cents >= 0", name="courier_fee_nonneg"
+        ),
         Index("ix_listings_status_created_at", "status", "created_at"),
         Index("ix_listings_category_id_status_created_at", "category_id", "status", "created_at"),
         Index("ix_listings_seller_id_status", "seller_id", "status"),

@@ -52,7 +52,9 @@ class Order(SQLModel, table=True):
         CheckConstraint(in_check("payment_method", PAYMENT_METHODS), name="payment_method"),
         CheckConstraint("subtotal_cents >= 0", name="subtotal_nonneg"),
         CheckConstraint("delivery_fee_cents >= 0", name="fee_nonneg"),
-        CheckConstraint("total_cents = subtotal_cents + delivery_fee_cents - discount_cents", name="total_sum"),
+        CheckConstraint(
+            "total_cents = subtotal_cents + delivery_fee_cents - discount_cents", name="total_sum"
+        ),
         Index("ix_orders_buyer_id_created_at", "buyer_id", "created_at"),
         Index("ix_orders_seller_id_created_at", "seller_id", "created_at"),
         Index("ix_orders_status_updated_at", "status", "updated_at"),

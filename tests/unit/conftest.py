@@ -7,6 +7,7 @@ from sqlmodel import Session, SQLModel
 
 import marketplace_app.models  # noqa: F401
 from marketplace_app.db import read_session, write_engine, write_session
+from tests.unit.conftest_pg import pg_server, pg_url  # noqa: F401  (PostgreSQL fixtures)
 
 
 @pytest.fixture

@@ -1,0 +1,133 @@
+"""HTTP routes beside the Reflex app: session cookie, language switch, media files.
+
+A Reflex event handler cannot set an HttpOnly cookie, so the login handler
+issues a one-time ticket and the browser trades it here for the cookie.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from marketplace_app.db import write_session
+from marketplace_app.i18n import LOCALES
+from marketplace_app.services import accounts
+from marketplace_app.settings import settings
+from marketplace_app.web import LOCALE_COOKIE, SESSION_COOKIE, safe_next
+
+LOCALE_COOKIE_DAYS = 365
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return origin is None or origin == settings.public_origin
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _in_tx(fn, *args, **kwargs):
+    with write_session() as session:
+        return fn(session, *args, **kwargs)
+
+
+async def create_session(request: Request) -> Response:
+    """Trade a login ticket for the HttpOnly session cookie."""
+    if not _same_origin(request):
+        return JSONResponse({"ok": False}, status_code=403)
+    try:
+        body = await request.json()
+        ticket = str(body.get("ticket", ""))[:200]
+    except (ValueError, AttributeError):
+        return JSONResponse({"ok": False}, status_code=400)
+    token = await asyncio.to_thread(
+        _in_tx,
+        accounts.redeem_login_ticket,
+        ticket,
+        user_agent=request.headers.get("user-agent", "")[:255],
+        ip=_client_ip(request),
+    )
+    if token is None:
+        return JSONResponse({"ok": False}, status_code=401)
+    response = JSONResponse({"ok": True})
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+async def delete_session(request: Request) -> Response:
+    """End the session named by the cookie and clear the cookie."""
+    if not _same_origin(request):
+        return JSONResponse({"ok": False}, status_code=403)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await asyncio.to_thread(_in_tx, accounts.end_session, token)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+async def switch_locale(request: Request) -> Response:
+    """Remember the chosen language (cookie, and the account when logged in), then go back."""
+    locale = request.query_params.get("to", "")
+    target = safe_next(request.query_params.get("next"))
+    response = RedirectResponse(target, status_code=303)
+    if locale not in LOCALES:
+        return response
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=LOCALE_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await asyncio.to_thread(_in_tx, _remember_locale, token, locale)
+    return response
+
+
+def _remember_locale(session, token: str, locale: str) -> None:
+    user = accounts.user_for_session(session, token)
+    if user is not None:
+        accounts.set_locale(session, user.id, locale)
+
+
+class _MediaFiles(StaticFiles):
+    """Uploaded images: long-lived cache, no sniffing (names never change)."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def make_api() -> Starlette:
+    """A fresh Starlette app with the routes (Reflex mounts itself beneath it)."""
+    media_dir = settings.upload_dir / "media"
+    media_dir.mkdir(parents=True, exist_ok=True)
+    return Starlette(
+        routes=[
+            Route("/api/session", create_session, methods=["POST"]),
+            Route("/api/session", delete_session, methods=["DELETE"]),
+            Route("/api/locale", switch_locale, methods=["GET"]),
+            Mount("/media", app=_MediaFiles(directory=media_dir), name="media"),
+        ]
+    )

@@ -1,0 +1,358 @@
+"""The account pages: profile, password, address book."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.components.feedback import empty, loading, notice
+from marketplace_app.components.fields import field_error, text_field
+from marketplace_app.components.i18n import tr
+from marketplace_app.components.layout import shell
+from marketplace_app.state.account import AddressState, AddressView, ProfileState
+from marketplace_app.state.session import SessionState
+
+
+def _save_button(label_key: str, testid: str) -> rx.Component:
+    return rx.button(tr(label_key), type="submit", data_testid=testid, size="3")
+
+
+def _profile_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("account.profile"), size="4", as_="h2"),
+                rx.text(
+                    tr("account.contact"), ": ", ProfileState.contact, size="2", color_scheme="gray"
+                ),
+                text_field(
+                    "account.name",
+                    "name",
+                    ProfileState.errors,
+                    testid="profile-name",
+                    default_value=ProfileState.name,
+                    max_length=60,
+                    autocomplete="name",
+                ),
+                text_field(
+                    "account.district",
+                    "district",
+                    ProfileState.errors,
+                    testid="profile-district",
+                    default_value=ProfileState.district,
+                    max_length=60,
+                ),
+                rx.el.label(
+                    tr("account.bio"), html_for="bio", font_weight="500", font_size="0.9em"
+                ),
+                rx.text_area(
+                    id="bio",
+                    name="bio",
+                    default_value=ProfileState.bio,
+                    max_length=500,
+                    data_testid="profile-bio",
+                    width="100%",
+                ),
+                field_error(ProfileState.errors, "bio"),
+                rx.cond(ProfileState.saved, notice(tr("account.saved"))),
+                _save_button("common.save", "profile-save"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=ProfileState.save,
+            reset_on_submit=False,
+            key=ProfileState.name,
+        ),
+        width="100%",
+    )
+
+
+def _password_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("account.password"), size="4", as_="h2"),
+                text_field(
+                    "account.current_password",
+                    "current",
+                    ProfileState.password_errors,
+                    testid="password-current",
+                    type_="password",
+                    autocomplete="current-password",
+                    form_id="pw-",
+                ),
+                text_field(
+                    "auth.new_password",
+                    "new",
+                    ProfileState.password_errors,
+                    testid="password-new",
+                    type_="password",
+                    autocomplete="new-password",
+                    hint_key="auth.password_hint",
+                    form_id="pw-",
+                ),
+                text_field(
+                    "auth.confirm_password",
+                    "confirm",
+                    ProfileState.password_errors,
+                    testid="password-confirm",
+                    type_="password",
+                    autocomplete="new-password",
+                    form_id="pw-",
+                ),
+                _save_button("account.change_password", "password-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=ProfileState.change_password,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def account_page() -> rx.Component:
+    """``/account``."""
+    return shell(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(SessionState.user_name, size="6", as_="h1"),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("log-out", size=16, aria_hidden="true"),
+                    tr("account.logout"),
+                    on_click=SessionState.logout,
+                    variant="soft",
+                    color_scheme="red",
+                    data_testid="logout",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                ProfileState.password_changed,
+                notice(tr("account.password_changed")),
+            ),
+            rx.link(
+                rx.icon("map-pin", size=16, aria_hidden="true"),
+                tr("account.addresses"),
+                href="/account/addresses",
+                data_testid="account-addresses-link",
+            ),
+            rx.cond(
+                ProfileState.loaded,
+                rx.grid(
+                    _profile_form(),
+                    _password_form(),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="4",
+                    width="100%",
+                ),
+                loading(),
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )
+
+
+def _address_row(a: AddressView) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(a.label, weight="bold"),
+                    rx.cond(a.is_default, rx.badge(tr("address.default"), color_scheme="green")),
+                    spacing="2",
+                ),
+                rx.text(a.recipient, " · ", a.phone, size="2"),
+                rx.text(a.line1, " ", a.line2, size="2"),
+                rx.text(a.postcode, " ", a.city, " ", a.district, size="2", color_scheme="gray"),
+                spacing="1",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.flex(
+                rx.button(
+                    tr("common.edit"),
+                    size="1",
+                    variant="soft",
+                    on_click=AddressState.open_form(a.id),
+                    data_testid="address-edit",
+                ),
+                rx.cond(
+                    ~a.is_default,
+                    rx.button(
+                        tr("address.make_default"),
+                        size="1",
+                        variant="soft",
+                        on_click=AddressState.make_default(a.id),
+                        data_testid="address-default",
+                    ),
+                ),
+                rx.button(
+                    tr("common.delete"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=AddressState.delete(a.id),
+                    data_testid="address-delete",
+                ),
+                direction="column",
+                gap="2",
+            ),
+            width="100%",
+        ),
+        data_testid="address-row",
+        width="100%",
+    )
+
+
+def _address_form() -> rx.Component:
+    e = AddressState.errors
+    cur = AddressState.editing
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(
+                    rx.cond(AddressState.editing_id > 0, tr("address.edit"), tr("address.add")),
+                    size="4",
+                    as_="h2",
+                ),
+                field_error(e, "_form"),
+                text_field(
+                    "address.label",
+                    "label",
+                    e,
+                    testid="address-label",
+                    default_value=cur["label"].to(str),
+                    max_length=40,
+                    hint_key="address.label_hint",
+                ),
+                text_field(
+                    "address.recipient",
+                    "recipient",
+                    e,
+                    testid="address-recipient",
+                    default_value=cur["recipient"].to(str),
+                    required=True,
+                    max_length=60,
+                    autocomplete="name",
+                ),
+                text_field(
+                    "address.phone",
+                    "phone",
+                    e,
+                    testid="address-phone",
+                    type_="tel",
+                    default_value=cur["phone"].to(str),
+                    required=True,
+                    max_length=20,
+                    autocomplete="tel",
+                ),
+                text_field(
+                    "address.line1",
+                    "line1",
+                    e,
+                    testid="address-line1",
+                    default_value=cur["line1"].to(str),
+                    required=True,
+                    max_length=120,
+                    autocomplete="address-line1",
+                ),
+                text_field(
+                    "address.line2",
+                    "line2",
+                    e,
+                    testid="address-line2",
+                    default_value=cur["line2"].to(str),
+                    max_length=120,
+                    autocomplete="address-line2",
+                ),
+                text_field(
+                    "address.district",
+                    "district",
+                    e,
+                    testid="address-district",
+                    default_value=cur["district"].to(str),
+                    max_length=60,
+                ),
+                text_field(
+                    "address.city",
+                    "city",
+                    e,
+                    testid="address-city",
+                    default_value=cur["city"].to(str),
+                    required=True,
+                    max_length=60,
+                    autocomplete="address-level2",
+                ),
+                text_field(
+                    "address.postcode",
+                    "postcode",
+                    e,
+                    testid="address-postcode",
+                    default_value=cur["postcode"].to(str),
+                    max_length=12,
+                    autocomplete="postal-code",
+                ),
+                rx.el.label(
+                    rx.checkbox(name="is_default", default_checked=cur["is_default"].to(bool)),
+                    tr("address.make_default"),
+                    display="flex",
+                    gap="8px",
+                    align_items="center",
+                ),
+                rx.hstack(
+                    rx.button(tr("common.save"), type="submit", data_testid="address-save"),
+                    rx.button(
+                        tr("common.cancel"),
+                        type="button",
+                        variant="soft",
+                        on_click=AddressState.close_form,
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AddressState.save,
+            reset_on_submit=False,
+            key=AddressState.editing_id.to_string(),
+        ),
+        width="100%",
+    )
+
+
+def addresses_page() -> rx.Component:
+    """``/account/addresses``."""
+    return shell(
+        rx.vstack(
+            rx.link(tr("account.back"), href="/account", size="2"),
+            rx.hstack(
+                rx.heading(tr("account.addresses"), size="6", as_="h1"),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("plus", size=16, aria_hidden="true"),
+                    tr("address.add"),
+                    on_click=AddressState.open_form(0),
+                    data_testid="address-add",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(AddressState.form_open, _address_form()),
+            rx.cond(
+                AddressState.loaded,
+                rx.cond(
+                    AddressState.addresses.length() > 0,
+                    rx.vstack(
+                        rx.foreach(AddressState.addresses, _address_row), width="100%", spacing="3"
+                    ),
+                    empty("address.empty"),
+                ),
+                loading(),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="720px",
+        )
+    )

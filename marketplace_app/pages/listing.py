@@ -1,0 +1,147 @@
+"""A listing's page: gallery, price, condition, seller and delivery options."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.components.cards import price
+from marketplace_app.components.feedback import loading
+from marketplace_app.components.i18n import tr
+from marketplace_app.components.layout import shell
+from marketplace_app.state.catalog import ListingState
+from marketplace_app.state.views import DeliveryView, ImageView
+
+GALLERY_SIZES = "(min-width: 768px) 600px, 100vw"
+
+
+def _gallery() -> rx.Component:
+    def image(img: ImageView, index) -> rx.Component:
+        return rx.image(
+            src=img.src,
+            src_set=img.srcset,
+            sizes=GALLERY_SIZES,
+            alt=img.alt,
+            loading=rx.cond(index == 0, "eager", "lazy"),
+            data_testid="listing-gallery-image",
+            width="100%",
+            aspect_ratio="4 / 3",
+            object_fit="cover",
+            border_radius="8px",
+            flex="0 0 100%",
+            scroll_snap_align="start",
+        )
+
+    return rx.box(
+        rx.foreach(ListingState.images, image),
+        display="flex",
+        overflow_x="auto",
+        gap="8px",
+        scroll_snap_type="x mandatory",
+        width="100%",
+        tab_index=0,
+        aria_label=tr("listing.gallery"),
+        role="region",
+    )
+
+
+def _delivery(option: DeliveryView) -> rx.Component:
+    return rx.hstack(
+        rx.text(option.label, size="2"),
+        rx.spacer(),
+        rx.text(option.fee, size="2", color_scheme="gray"),
+        width="100%",
+        data_testid="delivery-option",
+    )
+
+
+def _seller() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("store", size=18, aria_hidden="true"),
+                rx.text(ListingState.seller_name, weight="bold"),
+                rx.badge(ListingState.seller_kind, variant="soft"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(ListingState.seller_rating, size="2"),
+            rx.text(ListingState.seller_since, size="1", color_scheme="gray"),
+            spacing="1",
+        ),
+        data_testid="listing-seller",
+        width="100%",
+    )
+
+
+def _details() -> rx.Component:
+    return rx.vstack(
+        rx.heading(ListingState.title, size="6", as_="h1", data_testid="listing-title"),
+        price(ListingState.price, ListingState.was_price, "listing-price", size="6"),
+        rx.hstack(
+            rx.badge(ListingState.kind_label, variant="surface"),
+            rx.cond(
+                ListingState.condition != "",
+                rx.badge(
+                    ListingState.condition, color_scheme="blue", data_testid="listing-condition"
+                ),
+            ),
+            rx.cond(
+                ListingState.negotiable, rx.badge(tr("listing.negotiable"), color_scheme="orange")
+            ),
+            rx.cond(
+                ListingState.status != "active",
+                rx.badge(ListingState.status_label, color_scheme="red"),
+            ),
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.hstack(
+            rx.icon("map-pin", size=16, aria_hidden="true"),
+            rx.text(ListingState.district, size="2"),
+            rx.link(ListingState.category, href=ListingState.category_href, size="2"),
+            spacing="2",
+            align="center",
+        ),
+        _seller(),
+        rx.box(
+            rx.heading(tr("listing.delivery"), size="3", as_="h2"),
+            rx.foreach(ListingState.delivery, _delivery),
+            width="100%",
+        ),
+        rx.box(
+            rx.heading(tr("listing.description"), size="3", as_="h2"),
+            rx.text(ListingState.description, white_space="pre-wrap", size="2"),
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def listing_page() -> rx.Component:
+    """The page at ``/listing/[listing_id]``."""
+    return shell(
+        rx.cond(
+            ListingState.loading & (ListingState.title == ""),
+            loading(),
+            rx.cond(
+                ListingState.found,
+                rx.grid(
+                    _gallery(),
+                    _details(),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="5",
+                    width="100%",
+                ),
+                rx.center(
+                    rx.vstack(
+                        rx.heading(tr("listing.not_found"), size="5"),
+                        rx.link(tr("common.back_home"), href="/"),
+                        align="center",
+                    ),
+                    padding="3em",
+                    data_testid="not-found",
+                ),
+            ),
+        )
+    )

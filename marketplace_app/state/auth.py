@@ -1,0 +1,140 @@
+"""Register, log in, and reset a forgotten password."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from marketplace_app.services import accounts, notifications
+from marketplace_app.services.errors import ServiceError
+from marketplace_app.state import forms
+from marketplace_app.state.guard import public, run_write
+from marketplace_app.state.session import LocaleState, establish_session
+from marketplace_app.web import safe_next
+
+
+def _login_tx(session, contact: str, password: str, ip: str):
+    # A refused login still records its attempt (throttling), so the error is
+    # returned instead of raised: raising would roll the attempt back.
+    try:
+        user = accounts.authenticate(session, contact=contact, password=password, ip=ip)
+    except ServiceError as error:
+        return None, error
+    return accounts.issue_login_ticket(session, user.id), None
+
+
+def _register_tx(session, name: str, contact: str, password: str, locale: str) -> str:
+    user = accounts.register(session, name=name, contact=contact, password=password, locale=locale)
+    session.flush()
+    return accounts.issue_login_ticket(session, user.id)
+
+
+class AuthState(rx.State):
+    """Login, registration and password-reset forms."""
+
+    errors: dict[str, str] = {}
+    busy: bool = False
+    reset_requested: bool = False
+    reset_done: bool = False
+
+    @rx.event
+    @public
+    def clear(self):
+        """Forget messages from an earlier visit (on page load)."""
+        self.errors = {}
+        self.busy = False
+        self.reset_requested = False
+        self.reset_done = False
+
+    @rx.event
+    @public
+    async def login(self, form: dict):
+        """Check the credentials; on success the browser gets its session cookie."""
+        contact = forms.text(form, "contact", 254)
+        password = forms.secret(form, "password")
+        loc = await self.get_state(LocaleState)
+        missing = {
+            f: loc._tr("error.required")
+            for f, v in (("contact", contact), ("password", password))
+            if not v
+        }
+        if missing:
+            self.errors = missing
+            return
+        self.errors = {}
+        self.busy = True
+        yield
+        ticket, error = await run_write(_login_tx, contact, password, self.router.session.client_ip)
+        self.busy = False
+        if error is not None:
+            self.errors = loc._errors(error)
+            return
+        yield establish_session(ticket, safe_next(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    @public
+    async def register(self, form: dict):
+        """Create an account and log it in."""
+        loc = await self.get_state(LocaleState)
+        self.errors = {}
+        self.busy = True
+        yield
+        try:
+            ticket = await run_write(
+                _register_tx,
+                forms.text(form, "name", 60),
+                forms.text(form, "contact", 254),
+                forms.secret(form, "password"),
+                loc.lang,
+            )
+        except ServiceError as error:
+            self.errors = loc._errors(error)
+            self.busy = False
+            return
+        self.busy = False
+        yield establish_session(ticket, safe_next(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    @public
+    async def request_reset(self, form: dict):
+        """Email a reset link when the account exists; answer the same either way."""
+        contact = forms.text(form, "contact", 254)
+        loc = await self.get_state(LocaleState)
+        if not contact:
+            self.errors = {"contact": loc._tr("error.required")}
+            return
+        self.errors = {}
+        self.busy = True
+        yield
+        await run_write(accounts.request_password_reset, contact=contact)
+        self.busy = False
+        self.reset_requested = True
+        yield AuthState.deliver_mail
+
+    @rx.event(background=True)
+    @public
+    async def deliver_mail(self):
+        """Send queued emails now rather than at the next outbox tick."""
+        await asyncio.to_thread(notifications.deliver_pending)
+
+    @rx.event
+    @public
+    async def reset_password(self, form: dict):
+        """Set a new password from an emailed one-time link."""
+        token = self.router.url.query_parameters.get("token", "")
+        loc = await self.get_state(LocaleState)
+        password = forms.secret(form, "password")
+        if password != forms.secret(form, "confirm"):
+            self.errors = {"confirm": loc._tr("error.password_mismatch")}
+            return
+        self.errors = {}
+        self.busy = True
+        yield
+        try:
+            await run_write(accounts.reset_password, token=token[:200], new_password=password)
+        except ServiceError as error:
+            self.errors = loc._errors(error)
+        else:
+            self.reset_done = True
+        self.busy = False

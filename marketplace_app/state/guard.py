@@ -1,0 +1,192 @@
+"""Who is calling: identity from the session cookie, and handler guards.
+
+Every public method of a State is callable by any browser with any payload.
+Handlers either carry :func:`public` (safe for anyone: they act only on the
+caller's own cookie or on public data) or :func:`login_required`, which finds
+the user from the HttpOnly session cookie on the server before the handler
+runs. ``tests/unit/state/test_handler_inventory.py`` fails on any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from marketplace_app.db import read_session, write_session
+from marketplace_app.services import accounts
+from marketplace_app.web import SESSION_COOKIE
+
+GUARD_ATTR = "__mp_guard__"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AuthUser:
+    """The logged-in user as handlers see it."""
+
+    id: int
+    name: str
+    role: str
+    locale: str
+    shop_ids: tuple[int, ...]
+
+    def has_role(self, role: str) -> bool:
+        """Whether the user holds ``role``: a platform role, or "shop" for shop staff."""
+        if role == "shop":
+            return bool(self.shop_ids)
+        return accounts.role_at_least(self.role, role)
+
+
+_current: contextvars.ContextVar[AuthUser | None] = contextvars.ContextVar(
+    "mp_current_user", default=None
+)
+
+
+async def run_read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(session, *args, **kwargs)`` in a read session on a worker thread."""
+
+    def work() -> T:
+        with read_session() as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+async def run_write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(session, *args, **kwargs)`` in one write transaction on a worker thread."""
+
+    def work() -> T:
+        with write_session() as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+def cookie_value(cookie_header: str, name: str) -> str | None:
+    """One cookie's value from a Cookie header (None when absent or malformed)."""
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def _lookup(session, token: str) -> tuple[AuthUser, bool] | None:
+    found = accounts.session_user(session, token)
+    if found is None:
+        return None
+    user, due = found
+    shop_ids = tuple(accounts.shop_ids_for(session, user.id))
+    return AuthUser(user.id, user.name, user.role, user.locale, shop_ids), due
+
+
+async def resolve_user(state: rx.State) -> AuthUser | None:
+    """The user behind this browser's session cookie, looked up in the database.
+
+    Reads only; the occasional ``last_seen_at`` touch is its own short write.
+    """
+    token = cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+    if not token:
+        return None
+    found = await run_read(_lookup, token)
+    if found is None:
+        return None
+    user, due = found
+    if due:
+        await run_write(accounts.touch_session, token)
+    return user
+
+
+def session_token(state: rx.State) -> str | None:
+    """The raw session id from the cookie (for ending the session)."""
+    return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+
+
+def current_user() -> AuthUser:
+    """The user a :func:`login_required` handler runs for.
+
+    Raises:
+        RuntimeError: when called outside a guarded handler.
+    """
+    user = _current.get()
+    if user is None:
+        raise RuntimeError("current_user() outside a login_required handler")
+    return user
+
+
+def _denied(state: rx.State, user: AuthUser | None) -> rx.event.EventSpec:
+    if user is None:
+        next_path = state.router.url.path or "/"
+        return rx.redirect(f"/login?next={next_path}")
+    return rx.redirect("/")
+
+
+def public(fn: Callable) -> Callable:
+    """Mark a handler as safe for anyone (it must not act on others' data)."""
+    setattr(fn, GUARD_ATTR, "public")
+    return fn
+
+
+def login_required(fn: Callable | None = None, *, role: str | None = None) -> Callable:
+    """Run the handler only for a logged-in user (holding ``role`` if given).
+
+    Others are sent to the login page (or home, when logged in without the
+    role); the handler body does not run. Inside it, :func:`current_user`
+    returns the caller. Works for async functions and async generators.
+
+    Args:
+        fn: the handler (when used without arguments).
+        role: "moderator", "admin" or "shop" to require a role.
+
+    Returns:
+        The guarded handler.
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        if inspect.isasyncgenfunction(handler):
+
+            @functools.wraps(handler)
+            async def gen_wrapper(self, *args, **kwargs):
+                user = await resolve_user(self)
+                if user is None or (role and not user.has_role(role)):
+                    yield _denied(self, user)
+                    return
+                reset = _current.set(user)
+                try:
+                    async for item in handler(self, *args, **kwargs):
+                        yield item
+                finally:
+                    _current.reset(reset)
+
+            wrapper = gen_wrapper
+        elif inspect.iscoroutinefunction(handler):
+
+            @functools.wraps(handler)
+            async def coro_wrapper(self, *args, **kwargs):
+                user = await resolve_user(self)
+                if user is None or (role and not user.has_role(role)):
+                    return _denied(self, user)
+                reset = _current.set(user)
+                try:
+                    return await handler(self, *args, **kwargs)
+                finally:
+                    _current.reset(reset)
+
+            wrapper = coro_wrapper
+        else:
+            raise TypeError(f"{handler.__qualname__}: guarded handlers must be async")
+        setattr(wrapper, GUARD_ATTR, f"role:{role}" if role else "login")
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate

@@ -1,0 +1,105 @@
+"""The current user and language, known to every page's shell."""
+
+from __future__ import annotations
+
+import json
+
+import reflex as rx
+
+from marketplace_app.i18n import catalog, normalize_locale, translate
+from marketplace_app.services import accounts, carts
+from marketplace_app.services.errors import ServiceError, ValidationFailed
+from marketplace_app.settings import settings
+from marketplace_app.state.guard import (
+    cookie_value,
+    login_required,
+    public,
+    resolve_user,
+    run_read,
+    run_write,
+    session_token,
+)
+from marketplace_app.state.nav import NavState
+from marketplace_app.web import LOCALE_COOKIE
+
+
+class LocaleState(rx.State):
+    """The UI language and its message catalog (``t``), read by every page."""
+
+    lang: str = settings.default_locale
+    t: dict[str, str] = catalog(settings.default_locale)
+
+    def _use(self, lang: str) -> None:
+        lang = normalize_locale(lang, settings.default_locale)
+        if lang != self.lang:
+            self.lang = lang
+            self.t = catalog(lang)
+
+    def _tr(self, key: str, **params: object) -> str:
+        return translate(self.lang, key, **params)
+
+    def _errors(self, error: ServiceError) -> dict[str, str]:
+        """Field -> translated message for a service error."""
+        if isinstance(error, ValidationFailed):
+            return {field: self._tr(key, **error.params) for field, key in error.fields.items()}
+        return {"_form": self._tr(error.key, **error.params)}
+
+
+class SessionState(rx.State):
+    """Who is logged in (display only; handlers look the user up themselves)."""
+
+    ready: bool = False
+    logged_in: bool = False
+    user_name: str = ""
+    is_moderator: bool = False
+    is_shop: bool = False
+    cart_count: int = 0
+    unread_count: int = 0
+
+    @rx.event
+    @public
+    async def load(self):
+        """Refresh the shell from the session cookie; every page runs this on load."""
+        user = await resolve_user(self)
+        locale_cookie = cookie_value(self.router.headers.cookie, LOCALE_COOKIE)
+        loc = await self.get_state(LocaleState)
+        if locale_cookie:
+            loc._use(locale_cookie)
+        elif user is not None:
+            loc._use(user.locale)
+        else:
+            loc._use(settings.default_locale)
+        self.logged_in = user is not None
+        self.user_name = user.name if user else ""
+        self.is_moderator = bool(user and user.has_role("moderator"))
+        self.is_shop = bool(user and user.shop_ids)
+        self.cart_count = await run_read(carts.count_units, user.id) if user else 0
+        self.unread_count = 0
+        self.ready = True
+        await (await self.get_state(NavState))._load(loc.lang)
+
+    @rx.event
+    @login_required
+    async def logout(self):
+        """End this browser's session on the server, then clear the cookie."""
+        await run_write(accounts.end_session, session_token(self))
+        self.logged_in = False
+        self.user_name = ""
+        self.cart_count = 0
+        return rx.call_script(
+            "fetch('/api/session', {method: 'DELETE', credentials: 'same-origin'})"
+            ".finally(() => window.location.replace('/'))"
+        )
+
+
+def establish_session(ticket: str, next_path: str) -> rx.event.EventSpec:
+    """Browser-side step of a login: trade the ticket for the HttpOnly cookie, then go on.
+
+    The page reloads so that the websocket reconnects carrying the new cookie.
+    """
+    body = json.dumps({"ticket": ticket})
+    return rx.call_script(
+        "fetch('/api/session', {method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}})"
+        f".then(r => window.location.replace(r.ok ? {json.dumps(next_path)} : '/login'))"
+    )

@@ -1,0 +1,123 @@
+"""Small display records (DTOs) built from service results, formatted for a locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketplace_app.i18n import translate
+from marketplace_app.i18n.formatting import date, money
+from marketplace_app.services import catalog, media
+
+
+@dataclass
+class CardView:
+    """A listing card."""
+
+    id: int
+    href: str
+    title: str
+    price: str
+    was_price: str
+    badge: str
+    place: str
+    image: str
+    srcset: str
+    alt: str
+
+
+@dataclass
+class CategoryView:
+    """A category link."""
+
+    slug: str
+    name: str
+    icon: str
+    href: str
+
+
+@dataclass
+class ImageView:
+    """One gallery image."""
+
+    src: str
+    srcset: str
+    alt: str
+
+
+@dataclass
+class DeliveryView:
+    """One way to get the item, with its fee."""
+
+    key: str
+    label: str
+    fee: str
+
+
+def price_text(cents: int, lang: str) -> str:
+    """The price, or "Free" for give-aways."""
+    return translate(lang, "listing.free") if cents == 0 else money(cents, lang)
+
+
+def card_view(card: catalog.Card, lang: str) -> CardView:
+    """Format a catalog card."""
+    if card.kind == "shop":
+        badge = card.shop_name or translate(lang, "kind.shop")
+    else:
+        badge = translate(lang, f"condition.{card.condition or 'good'}")
+    return CardView(
+        id=card.id,
+        href=f"/listing/{card.id}",
+        title=card.title,
+        price=price_text(card.price_cents, lang),
+        was_price=money(card.was_price_cents, lang) if card.was_price_cents else "",
+        badge=badge,
+        place=card.district,
+        image=media.url(card.cover_key, 320) if card.cover_key else "/placeholder.svg",
+        srcset=f"{media.url(card.cover_key, 320)} 320w, {media.url(card.cover_key, 800)} 800w"
+        if card.cover_key
+        else "",
+        alt=card.title,
+    )
+
+
+def category_view(slug: str, icon: str, lang: str) -> CategoryView:
+    """Format a category link."""
+    return CategoryView(
+        slug=slug,
+        name=translate(lang, f"category.{slug}"),
+        icon=icon,
+        href=f"/search?category={slug}",
+    )
+
+
+def delivery_views(detail: catalog.ListingDetail, lang: str) -> list[DeliveryView]:
+    """The delivery options a listing allows."""
+    out = []
+    if detail.pickup:
+        out.append(
+            DeliveryView(
+                "pickup", translate(lang, "delivery.pickup"), translate(lang, "delivery.no_fee")
+            )
+        )
+    if detail.local_delivery_fee_cents is not None:
+        out.append(
+            DeliveryView(
+                "local",
+                translate(lang, "delivery.local"),
+                price_text(detail.local_delivery_fee_cents, lang),
+            )
+        )
+    if detail.courier_fee_cents is not None:
+        out.append(
+            DeliveryView(
+                "courier",
+                translate(lang, "delivery.courier"),
+                price_text(detail.courier_fee_cents, lang),
+            )
+        )
+    return out
+
+
+def member_since(detail: catalog.ListingDetail, lang: str) -> str:
+    """The seller's "member since" date."""
+    return date(detail.seller.member_since, lang)

@@ -1,0 +1,62 @@
+"""Build app states with a given session cookie, to call handlers as a browser would."""
+
+import asyncio
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+
+import marketplace_app.marketplace_app  # noqa: F401  (registers pages and states)
+from marketplace_app.db import write_session
+from marketplace_app.services import accounts
+
+
+@pytest.fixture
+def make_state():
+    """make_state(StateClass, token=None, path="/", query="") -> a state instance."""
+
+    def build(state_cls, token: str | None = None, path: str = "/", query: str = ""):
+        root = rx.State(_reflex_internal_init=True)
+        headers = {"cookie": f"mp_session={token}"} if token else {}
+        root.router = RouterData.from_router_data(
+            {
+                "headers": {"origin": "http://127.0.0.1:3000", **headers},
+                "pathname": path + (f"?{query}" if query else ""),
+            }
+        )
+        return root.get_substate(state_cls.get_full_name().split("."))
+
+    return build
+
+
+def call(state, name: str, *args):
+    """Run one handler to completion; returns what it returned or yielded last."""
+    fn = type(state).event_handlers[name].fn
+
+    async def run():
+        result = fn(state, *args)
+        if hasattr(result, "__anext__"):
+            last = None
+            async for item in result:
+                last = item if item is not None else last
+            return last
+        return await result
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def login_as(db):
+    """login_as(email) -> a session token for a new user with that email."""
+
+    def create(email: str, name: str = "Someone") -> tuple[int, str]:
+        with write_session() as s:
+            user = accounts.register(
+                s, name=name, contact=email, password="password-123", locale="en"
+            )
+            s.flush()
+            ticket = accounts.issue_login_ticket(s, user.id)
+            token = accounts.redeem_login_ticket(s, ticket, user_agent="pytest", ip="127.0.0.1")
+            return user.id, token
+
+    return create

@@ -1,0 +1,64 @@
+"""Every event handler a browser can call is either on the public list or guarded.
+
+Adding a handler means deciding which: mark it ``@public`` and add it to
+PUBLIC below (it must only touch the caller's own cookie or public data), or
+guard it with ``@login_required``.
+"""
+
+import reflex as rx
+
+import marketplace_app.marketplace_app  # noqa: F401  (registers every page and state)
+from marketplace_app.state.guard import GUARD_ATTR
+
+PUBLIC = {
+    "SessionState.load",
+    "NavState.search",
+    "HomeState.load",
+    "ListingState.load",
+    "BrowseState.load",
+    "BrowseState.submit",
+    "AuthState.clear",
+    "AuthState.login",
+    "AuthState.register",
+    "AuthState.request_reset",
+    "AuthState.deliver_mail",
+    "AuthState.reset_password",
+}
+
+
+def _app_states():
+    seen, todo = [], [rx.State]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("marketplace_app."):
+                seen.append(sub)
+    return seen
+
+
+def _handlers():
+    for state in _app_states():
+        for name, handler in state.event_handlers.items():
+            yield f"{state.__name__}.{name}", name, handler
+
+
+def test_the_app_has_states_and_handlers():
+    names = [qualified for qualified, _, _ in _handlers()]
+    assert len(_app_states()) >= 8
+    assert "AddressState.save" in names
+
+
+def test_every_handler_is_public_by_decision_or_guarded():
+    unguarded, public_marked = [], set()
+    for qualified, name, handler in _handlers():
+        if name == "setvar":
+            continue  # routes only to explicit set_* handlers, which are checked here too
+        guard = getattr(handler.fn, GUARD_ATTR, None)
+        if guard == "public":
+            public_marked.add(qualified)
+        elif guard is None or not (guard == "login" or guard.startswith("role:")):
+            unguarded.append(qualified)
+    assert unguarded == [], f"handlers with neither @public nor @login_required: {unguarded}"
+    added, gone = sorted(public_marked - PUBLIC), sorted(PUBLIC - public_marked)
+    assert public_marked == PUBLIC, f"public handlers changed: new {added}, gone {gone}"
