@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -16,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
-from marketplace_app.services import accounts
+from marketplace_app.services import accounts, auth_sessions
 from marketplace_app.settings import settings
 from marketplace_app.web import LOCALE_COOKIE, SESSION_COOKIE, safe_next
 
@@ -48,7 +49,7 @@ async def create_session(request: Request) -> Response:
         return JSONResponse({"ok": False}, status_code=400)
     token = await asyncio.to_thread(
         _in_tx,
-        accounts.redeem_login_ticket,
+        auth_sessions.redeem_login_ticket,
         ticket,
         user_agent=request.headers.get("user-agent", "")[:255],
         ip=_client_ip(request),
@@ -74,7 +75,7 @@ async def delete_session(request: Request) -> Response:
         return JSONResponse({"ok": False}, status_code=403)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await asyncio.to_thread(_in_tx, accounts.end_session, token)
+        await asyncio.to_thread(_in_tx, auth_sessions.end_session, token)
     response = JSONResponse({"ok": True})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
@@ -103,7 +104,7 @@ async def switch_locale(request: Request) -> Response:
 
 
 def _remember_locale(session, token: str, locale: str) -> None:
-    user = accounts.user_for_session(session, token)
+    user = auth_sessions.user_for_session(session, token)
     if user is not None:
         accounts.set_locale(session, user.id, locale)
 
@@ -119,15 +120,49 @@ class _MediaFiles(StaticFiles):
         return response
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
+}
+
+
+class _SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response (pages, API, media)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [
+                    (k.lower().encode(), v.encode())
+                    for k, v in SECURITY_HEADERS.items()
+                    if k.lower().encode() not in present
+                ]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def make_api() -> Starlette:
     """A fresh Starlette app with the routes (Reflex mounts itself beneath it)."""
     media_dir = settings.upload_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     return Starlette(
+        middleware=[Middleware(_SecurityHeaders)],
         routes=[
             Route("/api/session", create_session, methods=["POST"]),
             Route("/api/session", delete_session, methods=["DELETE"]),
             Route("/api/locale", switch_locale, methods=["GET"]),
             Mount("/media", app=_MediaFiles(directory=media_dir), name="media"),
-        ]
+        ],
     )

@@ -137,6 +137,9 @@ def account_page() -> rx.Component:
                 tr("account.addresses"),
                 href="/account/addresses",
                 data_testid="account-addresses-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
             ),
             rx.cond(
                 ProfileState.loaded,
@@ -207,6 +210,18 @@ def _address_row(a: AddressView) -> rx.Component:
     )
 
 
+ADDRESS_FIELDS = (
+    ("label", {"max_length": 40, "hint_key": "address.label_hint"}),
+    ("recipient", {"required": True, "max_length": 60, "autocomplete": "name"}),
+    ("phone", {"required": True, "max_length": 20, "autocomplete": "tel", "type_": "tel"}),
+    ("line1", {"required": True, "max_length": 120, "autocomplete": "address-line1"}),
+    ("line2", {"max_length": 120, "autocomplete": "address-line2"}),
+    ("district", {"max_length": 60}),
+    ("city", {"required": True, "max_length": 60, "autocomplete": "address-level2"}),
+    ("postcode", {"max_length": 12, "autocomplete": "postal-code"}),
+)
+
+
 def _address_form() -> rx.Component:
     e = AddressState.errors
     cur = AddressState.editing
@@ -219,82 +234,17 @@ def _address_form() -> rx.Component:
                     as_="h2",
                 ),
                 field_error(e, "_form"),
-                text_field(
-                    "address.label",
-                    "label",
-                    e,
-                    testid="address-label",
-                    default_value=cur["label"].to(str),
-                    max_length=40,
-                    hint_key="address.label_hint",
-                ),
-                text_field(
-                    "address.recipient",
-                    "recipient",
-                    e,
-                    testid="address-recipient",
-                    default_value=cur["recipient"].to(str),
-                    required=True,
-                    max_length=60,
-                    autocomplete="name",
-                ),
-                text_field(
-                    "address.phone",
-                    "phone",
-                    e,
-                    testid="address-phone",
-                    type_="tel",
-                    default_value=cur["phone"].to(str),
-                    required=True,
-                    max_length=20,
-                    autocomplete="tel",
-                ),
-                text_field(
-                    "address.line1",
-                    "line1",
-                    e,
-                    testid="address-line1",
-                    default_value=cur["line1"].to(str),
-                    required=True,
-                    max_length=120,
-                    autocomplete="address-line1",
-                ),
-                text_field(
-                    "address.line2",
-                    "line2",
-                    e,
-                    testid="address-line2",
-                    default_value=cur["line2"].to(str),
-                    max_length=120,
-                    autocomplete="address-line2",
-                ),
-                text_field(
-                    "address.district",
-                    "district",
-                    e,
-                    testid="address-district",
-                    default_value=cur["district"].to(str),
-                    max_length=60,
-                ),
-                text_field(
-                    "address.city",
-                    "city",
-                    e,
-                    testid="address-city",
-                    default_value=cur["city"].to(str),
-                    required=True,
-                    max_length=60,
-                    autocomplete="address-level2",
-                ),
-                text_field(
-                    "address.postcode",
-                    "postcode",
-                    e,
-                    testid="address-postcode",
-                    default_value=cur["postcode"].to(str),
-                    max_length=12,
-                    autocomplete="postal-code",
-                ),
+                *[
+                    text_field(
+                        f"address.{name}",
+                        name,
+                        e,
+                        testid=f"address-{name}",
+                        default_value=cur[name].to(str),
+                        **options,
+                    )
+                    for name, options in ADDRESS_FIELDS
+                ],
                 rx.el.label(
                     rx.checkbox(name="is_default", default_checked=cur["is_default"].to(bool)),
                     tr("address.make_default"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from marketplace_app.models import User
-from marketplace_app.services import accounts
+from marketplace_app.services import accounts, addresses, auth_sessions
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -31,8 +31,8 @@ class AddressView:
     is_default: bool
 
 
-def _address_input(form: dict) -> accounts.AddressInput:
-    return accounts.AddressInput(
+def _address_input(form: dict) -> addresses.AddressInput:
+    return addresses.AddressInput(
         label=forms.text(form, "label", 40),
         recipient=forms.text(form, "recipient", 60),
         phone=forms.text(form, "phone", 20),
@@ -106,7 +106,7 @@ class ProfileState(rx.State):
             return
         try:
             ticket = await run_write(
-                accounts.change_password,
+                auth_sessions.change_password,
                 current_user().id,
                 current=forms.secret(form, "current"),
                 new=new,
@@ -128,7 +128,7 @@ class AddressState(rx.State):
     loaded: bool = False
 
     async def _reload(self) -> None:
-        rows = await run_read(accounts.list_addresses, current_user().id)
+        rows = await run_read(addresses.list_addresses, current_user().id)
         self.addresses = [
             AddressView(
                 id=a.id,
@@ -197,7 +197,7 @@ class AddressState(rx.State):
         address_id = self.editing_id or None
         try:
             await run_write(
-                accounts.save_address,
+                addresses.save_address,
                 current_user().id,
                 address_id,
                 _address_input(form),
@@ -218,7 +218,7 @@ class AddressState(rx.State):
         if not isinstance(address_id, int):
             return
         with contextlib.suppress(ServiceError):
-            await run_write(accounts.delete_address, current_user().id, address_id)
+            await run_write(addresses.delete_address, current_user().id, address_id)
         await self._reload()
 
     @rx.event
@@ -228,5 +228,5 @@ class AddressState(rx.State):
         if not isinstance(address_id, int):
             return
         with contextlib.suppress(ServiceError):
-            await run_write(accounts.set_default_address, current_user().id, address_id)
+            await run_write(addresses.set_default_address, current_user().id, address_id)
         await self._reload()

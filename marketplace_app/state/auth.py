@@ -6,7 +6,8 @@ import asyncio
 
 import reflex as rx
 
-from marketplace_app.services import accounts, notifications
+from marketplace_app.db import read_session, write_session
+from marketplace_app.services import accounts, auth_sessions, notifications, password_reset
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import public, run_write
@@ -14,20 +15,10 @@ from marketplace_app.state.session import LocaleState, establish_session
 from marketplace_app.web import safe_next
 
 
-def _login_tx(session, contact: str, password: str, ip: str):
-    # A refused login still records its attempt (throttling), so the error is
-    # returned instead of raised: raising would roll the attempt back.
-    try:
-        user = accounts.authenticate(session, contact=contact, password=password, ip=ip)
-    except ServiceError as error:
-        return None, error
-    return accounts.issue_login_ticket(session, user.id), None
-
-
 def _register_tx(session, name: str, contact: str, password: str, locale: str) -> str:
     user = accounts.register(session, name=name, contact=contact, password=password, locale=locale)
     session.flush()
-    return accounts.issue_login_ticket(session, user.id)
+    return auth_sessions.issue_login_ticket(session, user.id)
 
 
 class AuthState(rx.State):
@@ -65,11 +56,22 @@ class AuthState(rx.State):
         self.errors = {}
         self.busy = True
         yield
-        ticket, error = await run_write(_login_tx, contact, password, self.router.session.client_ip)
-        self.busy = False
-        if error is not None:
+        try:
+            # The password verify runs in a read transaction; only the short
+            # bookkeeping write takes the write lock (see auth_sessions.log_in).
+            ticket = await asyncio.to_thread(
+                auth_sessions.log_in,
+                read_session,
+                write_session,
+                contact=contact,
+                password=password,
+                ip=self.router.session.client_ip,
+            )
+        except ServiceError as error:
             self.errors = loc._errors(error)
+            self.busy = False
             return
+        self.busy = False
         yield establish_session(ticket, safe_next(self.router.url.query_parameters.get("next")))
 
     @rx.event
@@ -107,7 +109,7 @@ class AuthState(rx.State):
         self.errors = {}
         self.busy = True
         yield
-        await run_write(accounts.request_password_reset, contact=contact)
+        await run_write(password_reset.request_password_reset, contact=contact)
         self.busy = False
         self.reset_requested = True
         yield AuthState.deliver_mail
@@ -132,7 +134,7 @@ class AuthState(rx.State):
         self.busy = True
         yield
         try:
-            await run_write(accounts.reset_password, token=token[:200], new_password=password)
+            await run_write(password_reset.reset_password, token=token[:200], new_password=password)
         except ServiceError as error:
             self.errors = loc._errors(error)
         else:

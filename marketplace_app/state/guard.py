@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import reflex as rx
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.services import accounts
+from marketplace_app.services import auth_sessions, roles
 from marketplace_app.web import SESSION_COOKIE
 
 GUARD_ATTR = "__mp_guard__"
@@ -43,7 +44,7 @@ class AuthUser:
         """Whether the user holds ``role``: a platform role, or "shop" for shop staff."""
         if role == "shop":
             return bool(self.shop_ids)
-        return accounts.role_at_least(self.role, role)
+        return roles.role_at_least(self.role, role)
 
 
 _current: contextvars.ContextVar[AuthUser | None] = contextvars.ContextVar(
@@ -83,11 +84,11 @@ def cookie_value(cookie_header: str, name: str) -> str | None:
 
 
 def _lookup(session, token: str) -> tuple[AuthUser, bool] | None:
-    found = accounts.session_user(session, token)
+    found = auth_sessions.session_user(session, token)
     if found is None:
         return None
     user, due = found
-    shop_ids = tuple(accounts.shop_ids_for(session, user.id))
+    shop_ids = tuple(roles.shop_ids_for(session, user.id))
     return AuthUser(user.id, user.name, user.role, user.locale, shop_ids), due
 
 
@@ -104,7 +105,7 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
         return None
     user, due = found
     if due:
-        await run_write(accounts.touch_session, token)
+        await run_write(auth_sessions.touch_session, token)
     return user
 
 
@@ -127,8 +128,9 @@ def current_user() -> AuthUser:
 
 def _denied(state: rx.State, user: AuthUser | None) -> rx.event.EventSpec:
     if user is None:
-        next_path = state.router.url.path or "/"
-        return rx.redirect(f"/login?next={next_path}")
+        url = state.router.url
+        here = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        return rx.redirect("/login?" + urlencode({"next": here}))
     return rx.redirect("/")
 
 

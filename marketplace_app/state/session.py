@@ -7,7 +7,7 @@ import json
 import reflex as rx
 
 from marketplace_app.i18n import catalog, normalize_locale, translate
-from marketplace_app.services import accounts, carts
+from marketplace_app.services import auth_sessions, carts
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
 from marketplace_app.state.guard import (
@@ -82,7 +82,7 @@ class SessionState(rx.State):
     @login_required
     async def logout(self):
         """End this browser's session on the server, then clear the cookie."""
-        await run_write(accounts.end_session, session_token(self))
+        await run_write(auth_sessions.end_session, session_token(self))
         self.logged_in = False
         self.user_name = ""
         self.cart_count = 0

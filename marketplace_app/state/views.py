@@ -91,31 +91,21 @@ def category_view(slug: str, icon: str, lang: str) -> CategoryView:
 
 
 def delivery_views(detail: catalog.ListingDetail, lang: str) -> list[DeliveryView]:
-    """The delivery options a listing allows."""
-    out = []
-    if detail.pickup:
-        out.append(
-            DeliveryView(
-                "pickup", translate(lang, "delivery.pickup"), translate(lang, "delivery.no_fee")
-            )
+    """The delivery options a listing allows, with their fees."""
+    options = (
+        ("pickup", 0 if detail.pickup else None),
+        ("local", detail.local_delivery_fee_cents),
+        ("courier", detail.courier_fee_cents),
+    )
+    return [
+        DeliveryView(
+            key,
+            translate(lang, f"delivery.{key}"),
+            translate(lang, "delivery.no_fee") if fee == 0 else money(fee, lang),
         )
-    if detail.local_delivery_fee_cents is not None:
-        out.append(
-            DeliveryView(
-                "local",
-                translate(lang, "delivery.local"),
-                price_text(detail.local_delivery_fee_cents, lang),
-            )
-        )
-    if detail.courier_fee_cents is not None:
-        out.append(
-            DeliveryView(
-                "courier",
-                translate(lang, "delivery.courier"),
-                price_text(detail.courier_fee_cents, lang),
-            )
-        )
-    return out
+        for key, fee in options
+        if fee is not None
+    ]
 
 
 def member_since(detail: catalog.ListingDetail, lang: str) -> str:

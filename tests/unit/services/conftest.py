@@ -6,12 +6,15 @@ import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from marketplace_app.models import User
+from marketplace_app.models import LoginTicket, User
+from marketplace_app.services import auth_sessions
+from marketplace_app.services.security import token_hash
 from marketplace_app.settings import settings
 
 # A syntactically valid hash nobody can log in with: for tests that never log in.
@@ -29,6 +32,23 @@ def make_user(session: Session, name: str = "Ann", email: str | None = "", **kw)
     session.add(user)
     session.flush()
     return user
+
+
+def log_in_here(session: Session, *, contact: str, password: str, ip: str = "") -> User:
+    """Log in through :func:`auth_sessions.log_in` with both steps in ``session``.
+
+    Returns:
+        The user the issued login ticket belongs to.
+    """
+
+    def here():
+        return nullcontext(session)
+
+    ticket = auth_sessions.log_in(here, here, contact=contact, password=password, ip=ip)
+    user_id = session.exec(
+        select(LoginTicket.user_id).where(LoginTicket.ticket_hash == token_hash(ticket))
+    ).one()
+    return session.get(User, user_id)
 
 
 class Collector:

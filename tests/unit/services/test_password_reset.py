@@ -14,11 +14,11 @@ from sqlmodel import select
 from marketplace_app.db import write_session
 from marketplace_app.models import AuthSession, OutboxEmail, PasswordResetToken
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import accounts, notifications
+from marketplace_app.services import accounts, auth_sessions, notifications, password_reset
 from marketplace_app.services.errors import ValidationFailed
 from marketplace_app.services.security import token_hash
 from marketplace_app.settings import settings
-from tests.unit.services.conftest import NO_LOGIN_HASH, make_user
+from tests.unit.services.conftest import NO_LOGIN_HASH, log_in_here, make_user
 
 LINK = re.compile(r"/reset-password\?token=([A-Za-z0-9_-]+)")
 
@@ -40,10 +40,10 @@ def test_reset_end_to_end_through_smtp(db, smtp_server):
         user = accounts.register(
             s, name="Ann", contact="ann@example.com", password="old-password", locale="en"
         )
-        old_ticket = accounts.issue_login_ticket(s, user.id)
-        old_session = accounts.redeem_login_ticket(s, old_ticket, user_agent="", ip="")
+        old_ticket = auth_sessions.issue_login_ticket(s, user.id)
+        old_session = auth_sessions.redeem_login_ticket(s, old_ticket, user_agent="", ip="")
     with write_session() as s:
-        accounts.request_password_reset(s, contact=" ANN@example.com ")
+        password_reset.request_password_reset(s, contact=" ANN@example.com ")
 
     assert notifications.deliver_pending() == 1
     assert len(smtp_server.envelopes) == 1
@@ -57,34 +57,30 @@ def test_reset_end_to_end_through_smtp(db, smtp_server):
     token = token_from(body)
 
     with write_session() as s:
-        assert fields_of(lambda: accounts.reset_password(s, token=token, new_password="short")) == {
-            "password": "error.password_too_short"
-        }
+        assert fields_of(
+            lambda: password_reset.reset_password(s, token=token, new_password="short")
+        ) == {"password": "error.password_too_short"}
     with write_session() as s:  # a refused password leaves the link usable
-        accounts.reset_password(s, token=token, new_password="new-password")
+        password_reset.reset_password(s, token=token, new_password="new-password")
     with write_session() as s:
         assert (
-            accounts.authenticate(
-                s, contact="ann@example.com", password="new-password", ip="127.0.0.1"
-            ).id
+            log_in_here(s, contact="ann@example.com", password="new-password", ip="127.0.0.1").id
             == user.id
         )
-        assert accounts.user_for_session(s, old_session) is None
+        assert auth_sessions.user_for_session(s, old_session) is None
         assert fields_of(
-            lambda: accounts.reset_password(s, token=token, new_password="third-password")
+            lambda: password_reset.reset_password(s, token=token, new_password="third-password")
         ) == {"_form": "error.reset_link_invalid"}
     with write_session() as s:
         assert (
-            accounts.authenticate(
-                s, contact="ann@example.com", password="new-password", ip="127.0.0.1"
-            ).id
+            log_in_here(s, contact="ann@example.com", password="new-password", ip="127.0.0.1").id
             == user.id
         )
 
 
 def test_reset_email_in_chinese(session):
     make_user(session, "小明", email="ming@example.com", locale="zh-CN")
-    accounts.request_password_reset(session, contact="ming@example.com")
+    password_reset.request_password_reset(session, contact="ming@example.com")
     row = session.exec(select(OutboxEmail)).one()
     assert row.subject == f"重置你的{settings.market_name}账号密码"
     assert row.body_text.startswith("小明，你好")
@@ -101,7 +97,7 @@ def test_unknown_and_emailless_contacts_are_ignored_silently(session):
     gone.deleted_at = utcnow()
     session.add(gone)
     for contact in ("nobody@example.com", "+86 138 0013 8000", "cy@example.com", "junk", ""):
-        assert accounts.request_password_reset(session, contact=contact) is None
+        assert password_reset.request_password_reset(session, contact=contact) is None
     assert session.exec(select(OutboxEmail)).all() == []
     assert session.exec(select(PasswordResetToken)).all() == []
 
@@ -109,23 +105,23 @@ def test_unknown_and_emailless_contacts_are_ignored_silently(session):
 def test_at_most_three_reset_emails_per_hour(session):
     make_user(session, "Ann")
     for _ in range(5):
-        accounts.request_password_reset(session, contact="ann@example.com")
+        password_reset.request_password_reset(session, contact="ann@example.com")
     assert len(session.exec(select(OutboxEmail)).all()) == 3
     session.exec(update(PasswordResetToken).values(created_at=utcnow() - timedelta(minutes=61)))
-    accounts.request_password_reset(session, contact="ann@example.com")
+    password_reset.request_password_reset(session, contact="ann@example.com")
     assert len(session.exec(select(OutboxEmail)).all()) == 4
 
 
 def test_expired_unknown_and_used_links_are_refused(session):
     user = make_user(session, "Ann")
-    accounts.request_password_reset(session, contact="ann@example.com")
+    password_reset.request_password_reset(session, contact="ann@example.com")
     token = token_from(session.exec(select(OutboxEmail)).one().body_text)
     session.exec(update(PasswordResetToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     invalid = {"_form": "error.reset_link_invalid"}
     for bad in (token, "", "made-up", "x" * 5000):
         assert (
             fields_of(
-                lambda bad=bad: accounts.reset_password(
+                lambda bad=bad: password_reset.reset_password(
                     session, token=bad, new_password="new-password"
                 )
             )
@@ -137,21 +133,21 @@ def test_expired_unknown_and_used_links_are_refused(session):
 
 def test_reset_ends_sessions_and_spends_other_links(session):
     user = make_user(session, "Ann")
-    ticket = accounts.issue_login_ticket(session, user.id)
-    token_a = accounts.redeem_login_ticket(session, ticket, user_agent="", ip="")
-    accounts.request_password_reset(session, contact="ann@example.com")
-    accounts.request_password_reset(session, contact="ann@example.com")
+    ticket = auth_sessions.issue_login_ticket(session, user.id)
+    token_a = auth_sessions.redeem_login_ticket(session, ticket, user_agent="", ip="")
+    password_reset.request_password_reset(session, contact="ann@example.com")
+    password_reset.request_password_reset(session, contact="ann@example.com")
     first, second = (
         token_from(r.body_text)
         for r in session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all()
     )
-    accounts.reset_password(session, token=second, new_password="new-password")
-    assert accounts.user_for_session(session, token_a) is None
+    password_reset.reset_password(session, token=second, new_password="new-password")
+    assert auth_sessions.user_for_session(session, token_a) is None
     assert session.exec(select(AuthSession)).one().revoked_at is not None
     assert fields_of(
-        lambda: accounts.reset_password(session, token=first, new_password="other-password")
+        lambda: password_reset.reset_password(session, token=first, new_password="other-password")
     ) == {"_form": "error.reset_link_invalid"}
     assert (
-        accounts.authenticate(session, contact="ann@example.com", password="new-password", ip="").id
+        log_in_here(session, contact="ann@example.com", password="new-password", ip="").id
         == user.id
     )

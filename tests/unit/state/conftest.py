@@ -8,7 +8,7 @@ from reflex.istate.data import RouterData
 
 import marketplace_app.marketplace_app  # noqa: F401  (registers pages and states)
 from marketplace_app.db import write_session
-from marketplace_app.services import accounts
+from marketplace_app.services import accounts, auth_sessions
 
 
 @pytest.fixture
@@ -18,10 +18,13 @@ def make_state():
     def build(state_cls, token: str | None = None, path: str = "/", query: str = ""):
         root = rx.State(_reflex_internal_init=True)
         headers = {"cookie": f"mp_session={token}"} if token else {}
+        as_path = path + (f"?{query}" if query else "")
         root.router = RouterData.from_router_data(
             {
                 "headers": {"origin": "http://127.0.0.1:3000", **headers},
-                "pathname": path + (f"?{query}" if query else ""),
+                "pathname": path,
+                "asPath": as_path,
+                "ip": "127.0.0.1",
             }
         )
         return root.get_substate(state_cls.get_full_name().split("."))
@@ -55,8 +58,18 @@ def login_as(db):
                 s, name=name, contact=email, password="password-123", locale="en"
             )
             s.flush()
-            ticket = accounts.issue_login_ticket(s, user.id)
-            token = accounts.redeem_login_ticket(s, ticket, user_agent="pytest", ip="127.0.0.1")
+            ticket = auth_sessions.issue_login_ticket(s, user.id)
+            token = auth_sessions.redeem_login_ticket(
+                s, ticket, user_agent="pytest", ip="127.0.0.1"
+            )
             return user.id, token
 
     return create
+
+
+def redirect_target(spec) -> str | None:
+    """The path an ``rx.redirect`` event spec sends the browser to."""
+    for name, value in getattr(spec, "args", ()):
+        if str(name) == "path":
+            return value._var_value
+    return None

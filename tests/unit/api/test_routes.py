@@ -1,0 +1,108 @@
+"""The cookie and language routes, called over HTTP as a browser would."""
+
+import pytest
+from starlette.testclient import TestClient
+
+from marketplace_app.api.routes import make_api
+from marketplace_app.db import read_session, write_session
+from marketplace_app.models import User
+from marketplace_app.services import accounts, auth_sessions
+from marketplace_app.settings import settings
+
+ORIGIN = {"Origin": settings.public_origin}
+
+
+@pytest.fixture
+def client(db):
+    return TestClient(make_api(), base_url=settings.public_url)
+
+
+@pytest.fixture
+def user_id(db) -> int:
+    with write_session() as s:
+        user = accounts.register(
+            s, name="Web", contact="web@example.com", password="password-123", locale="zh-CN"
+        )
+        s.flush()
+        return user.id
+
+
+def _ticket(user_id: int) -> str:
+    with write_session() as s:
+        return auth_sessions.issue_login_ticket(s, user_id)
+
+
+def test_a_ticket_becomes_an_httponly_lax_cookie_once(client, user_id):
+    ticket = _ticket(user_id)
+    response = client.post("/api/session", json={"ticket": ticket}, headers=ORIGIN)
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"]
+    assert "mp_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    token = response.cookies["mp_session"]
+    with read_session() as s:
+        assert auth_sessions.session_user(s, token)[0].id == user_id
+    again = client.post("/api/session", json={"ticket": ticket}, headers=ORIGIN)
+    assert again.status_code == 401
+
+
+def test_a_foreign_origin_is_refused(client, user_id):
+    response = client.post(
+        "/api/session",
+        json={"ticket": _ticket(user_id)},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"ticket": 5}', b"{}"])
+def test_garbage_bodies_get_no_cookie(client, body):
+    response = client.post(
+        "/api/session", content=body, headers={**ORIGIN, "Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 401)
+    assert "set-cookie" not in response.headers
+
+
+def test_delete_ends_the_session_and_clears_the_cookie(client, user_id):
+    token = client.post("/api/session", json={"ticket": _ticket(user_id)}, headers=ORIGIN).cookies[
+        "mp_session"
+    ]
+    response = client.delete("/api/session", headers=ORIGIN)
+    assert response.status_code == 200
+    assert (
+        'mp_session=""' in response.headers["set-cookie"]
+        or "Max-Age=0" in response.headers["set-cookie"]
+    )
+    with read_session() as s:
+        assert auth_sessions.session_user(s, token) is None
+
+
+def test_locale_switch_sets_cookie_remembers_it_and_stays_on_site(client, user_id):
+    client.post("/api/session", json={"ticket": _ticket(user_id)}, headers=ORIGIN)
+    response = client.get(
+        "/api/locale", params={"to": "en", "next": "/search?q=x"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/search?q=x"
+    assert "mp_locale=en" in response.headers["set-cookie"]
+    with read_session() as s:
+        assert s.get(User, user_id).locale == "en"
+    for hostile in ("//evil.example/x", "https://evil.example", "/\\evil.example"):
+        response = client.get(
+            "/api/locale", params={"to": "en", "next": hostile}, follow_redirects=False
+        )
+        assert response.headers["location"] == "/"
+
+
+def test_an_unknown_locale_changes_nothing(client):
+    response = client.get("/api/locale", params={"to": "fr", "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "set-cookie" not in response.headers
+
+
+def test_every_response_carries_security_headers(client):
+    response = client.get("/api/locale", params={"to": "en"}, follow_redirects=False)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"
