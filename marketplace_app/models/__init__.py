@@ -10,7 +10,15 @@ from marketplace_app.models.accounts import (
     User,
 )
 from marketplace_app.models.carts import Cart, CartLine
-from marketplace_app.models.catalog import Category, Listing, ListingImage
+from marketplace_app.models.catalog import (
+    Category,
+    Favorite,
+    Listing,
+    ListingImage,
+    ListingVariant,
+    RecentView,
+)
+from marketplace_app.models.moderation import Report
 from marketplace_app.models.notifications import OutboxEmail
 from marketplace_app.models.orders import Order, OrderGroup, OrderLine, OrderTransition
 from marketplace_app.models.reviews import Review
@@ -23,8 +31,10 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "Favorite",
     "Listing",
     "ListingImage",
+    "ListingVariant",
     "LoginAttempt",
     "LoginTicket",
     "Order",
@@ -33,6 +43,8 @@ __all__ = [
     "OrderTransition",
     "OutboxEmail",
     "PasswordResetToken",
+    "RecentView",
+    "Report",
     "Review",
     "Shop",
     "ShopMember",

@@ -39,6 +39,7 @@ class User(SQLModel, table=True):
     lat: float | None = Field(default=None)
     lon: float | None = Field(default=None)
     avatar_key: str | None = Field(default=None, max_length=80)
+    import_key: str | None = Field(default=None, max_length=40, unique=True)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
     password_changed_at: datetime = created_field()

@@ -62,7 +62,7 @@ class Listing(SQLModel, table=True):
     seller_id: int = Field(foreign_key="users.id")
     shop_id: int | None = Field(default=None, foreign_key="shops.id")
     kind: str = Field(max_length=12)
-    category_id: int = Field(foreign_key="categories.id")
+    category_id: int | None = Field(default=None, foreign_key="categories.id")
     title: str = Field(max_length=80)
     description: str = Field(default="", max_length=4000)
     condition: str | None = Field(default=None, max_length=12)
@@ -81,7 +81,9 @@ class Listing(SQLModel, table=True):
     pickup: bool = Field(default=True)
     local_delivery_fee_cents: int | None = Field(default=None)
     courier_fee_cents: int | None = Field(default=None)
+    low_stock_threshold: int | None = Field(default=None)
     view_count: int = Field(default=0)
+    import_key: str | None = Field(default=None, max_length=40, unique=True)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
     published_at: datetime | None = time_field()
@@ -102,3 +104,56 @@ class ListingImage(SQLModel, table=True):
     height: int
     alt: str = Field(default="", max_length=120)
     created_at: datetime = created_field()
+
+
+class ListingVariant(SQLModel, table=True):
+    """A buyable option of a shop product (e.g. 500 g / 1 kg) with its own price and stock.
+
+    A product with variants sells its variants; ``Listing.price_cents`` then
+    holds the lowest variant price (for cards and sorting) and
+    ``Listing.stock`` the sum of variant stock.
+    """
+
+    __tablename__ = "listing_variants"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "label"),
+        CheckConstraint("price_cents >= 0", name="price_nonneg"),
+        CheckConstraint("sale_price_cents IS NULL OR sale_price_cents >= 0", name="sale_nonneg"),
+        CheckConstraint("stock >= 0", name="stock_nonneg"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listings.id", index=True)
+    label: str = Field(max_length=40)
+    price_cents: int
+    sale_price_cents: int | None = Field(default=None)
+    stock: int = Field(default=0)
+    position: int = Field(default=0)
+    created_at: datetime = created_field()
+
+
+class Favorite(SQLModel, table=True):
+    """A heart: a user keeps a listing to come back to."""
+
+    __tablename__ = "favorites"
+    __table_args__ = (UniqueConstraint("user_id", "listing_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    listing_id: int = Field(foreign_key="listings.id", index=True)
+    created_at: datetime = created_field()
+
+
+class RecentView(SQLModel, table=True):
+    """The last time a user looked at a listing (one row per pair, updated)."""
+
+    __tablename__ = "recent_views"
+    __table_args__ = (
+        UniqueConstraint("user_id", "listing_id"),
+        Index("ix_recent_views_user_id_viewed_at", "user_id", "viewed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    listing_id: int = Field(foreign_key="listings.id")
+    viewed_at: datetime = created_field()

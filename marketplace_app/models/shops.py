@@ -37,6 +37,7 @@ class Shop(SQLModel, table=True):
     opening_hours: str = Field(default="{}", max_length=2000)
     logo_key: str | None = Field(default=None, max_length=80)
     banner_key: str | None = Field(default=None, max_length=80)
+    import_key: str | None = Field(default=None, max_length=40, unique=True)
     created_at: datetime = created_field()
     reviewed_at: datetime | None = time_field()
     reviewed_by: int | None = Field(default=None, foreign_key="users.id")
