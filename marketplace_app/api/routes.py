@@ -11,7 +11,7 @@ import asyncio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -153,12 +153,44 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+UPLOAD_PATH = "/_upload"
+# Ten photos of at most 15 MB each, plus the multipart framing.
+MAX_UPLOAD_REQUEST_BYTES = 10 * 15 * 1024 * 1024 + 1024 * 1024
+
+
+class _UploadSizeLimit:
+    """Refuses upload requests that are too big, before Reflex reads them.
+
+    Reflex's upload endpoint has no server-side limit; browsers always send a
+    Content-Length with a FormData upload, so a missing one is refused too.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith(UPLOAD_PATH)
+            and scope["method"] == "POST"
+        ):
+            headers = dict(scope.get("headers", []))
+            length = headers.get(b"content-length", b"").decode() or None
+            if length is None or not length.isdigit():
+                await PlainTextResponse("Length Required", status_code=411)(scope, receive, send)
+                return
+            if int(length) > MAX_UPLOAD_REQUEST_BYTES:
+                await PlainTextResponse("Payload Too Large", status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def make_api() -> Starlette:
     """A fresh Starlette app with the routes (Reflex mounts itself beneath it)."""
     media_dir = settings.upload_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     return Starlette(
-        middleware=[Middleware(_SecurityHeaders)],
+        middleware=[Middleware(_SecurityHeaders), Middleware(_UploadSizeLimit)],
         routes=[
             Route("/api/session", create_session, methods=["POST"]),
             Route("/api/session", delete_session, methods=["DELETE"]),

@@ -97,6 +97,9 @@ def _app_env(port: int, data_dir: Path, smtp_port: int) -> dict[str, str]:
         REFLEX_TELEMETRY_ENABLED="false",
         REFLEX_CHECK_LATEST_VERSION="false",
         REFLEX_USE_SYSTEM_BUN="1",
+        # A private build dir: several e2e runs (or a `make run`) never share one.
+        REFLEX_WEB_WORKDIR=str(data_dir / "web"),
+        REFLEX_STATES_WORKDIR=str(data_dir / "states"),
         PATH=os.pathsep.join(
             [
                 str(ROOT / "tools" / "node_modules" / ".bin"),

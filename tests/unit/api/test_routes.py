@@ -106,3 +106,15 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_oversized_or_unsized_uploads_are_refused_before_reading(client):
+    from marketplace_app.api.routes import MAX_UPLOAD_REQUEST_BYTES
+
+    too_big = {"Content-Length": str(MAX_UPLOAD_REQUEST_BYTES + 1)}
+    assert client.post("/_upload", headers=too_big, content=b"x").status_code == 413
+
+    def chunks():
+        yield b"x"
+
+    assert client.post("/_upload", content=chunks()).status_code == 411
