@@ -44,3 +44,9 @@ _add(addresses_page, "/account/addresses", AddressState.load)
 _add(cart_page, "/cart")
 _add(inbox_page, "/inbox")
 _add(sell_page, "/sell")
+
+# --- selling: sell form, my listings (pages/sell.py) ---
+
+# --- shops and the operator queue (pages/shops.py, pages/operator.py) ---
+
+# --- finding: search, favorites, recently viewed (pages/search.py, pages/favorites.py) ---

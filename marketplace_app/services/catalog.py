@@ -36,6 +36,7 @@ class Card:
     shop_name: str | None
     status: str
     created_at: datetime
+    distance_km: float | None = None
 
 
 @dataclass(frozen=True)

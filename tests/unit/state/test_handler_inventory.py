@@ -23,6 +23,9 @@ PUBLIC = {
     "AuthState.request_reset",
     "AuthState.deliver_mail",
     "AuthState.reset_password",
+    # --- selling ---
+    # --- shops and operator queue ---
+    # --- finding ---
 }
 
 

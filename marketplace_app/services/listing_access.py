@@ -1,0 +1,46 @@
+"""Who may change a listing: its resident seller, or staff of its approved shop."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from marketplace_app.models import Listing, Shop, ShopMember
+from marketplace_app.services.errors import NotFound
+
+
+def can_edit(session: Session, actor_id: int, listing: Listing) -> bool:
+    """Whether ``actor_id`` may change ``listing``.
+
+    Args:
+        session: database session.
+        actor_id: the caller's user id (from their session, never from input).
+        listing: the listing.
+
+    Returns:
+        True for the seller of a resident listing, or for a member of the
+        listing's shop while that shop is approved.
+    """
+    if listing.shop_id is None:
+        return listing.seller_id == actor_id
+    member = session.exec(
+        select(ShopMember.id)
+        .join(Shop, Shop.id == ShopMember.shop_id)
+        .where(
+            ShopMember.shop_id == listing.shop_id,
+            ShopMember.user_id == actor_id,
+            Shop.status == "approved",
+        )
+    ).first()
+    return member is not None
+
+
+def editable_listing(session: Session, actor_id: int, listing_id: int) -> Listing:
+    """The listing, when the actor may change it.
+
+    Raises:
+        NotFound: absent, removed, or not the actor's (answered alike).
+    """
+    listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
+    if listing is None or listing.status == "removed" or not can_edit(session, actor_id, listing):
+        raise NotFound()
+    return listing
