@@ -4,6 +4,7 @@ Commands:
     migrate                 apply the database migrations
     seed-demo [--if-empty]  fill the database with the demo town
     create-admin            create (or promote) an admin account
+    import-listings FILE    import a catalog .jsonl file (sellers, listings, search index)
 
 Every command calls services; each write runs in one transaction. Add a new
 command by writing ``_cmd_<name>(args) -> int`` and its ``_add_<name>`` parser
@@ -132,6 +133,52 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- import-listings -------------------------------------------------------------------
+
+
+def _add_import_listings(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a catalog file in the JSON Lines format of shared/datasets")
+    parser.add_argument(
+        "--batch", type=int, default=10_000, help="listings per transaction (default 10000)"
+    )
+
+
+def _print_progress(progress) -> None:
+    print(
+        f"  {progress.fraction:6.1%}  {progress.imported:>9,} imported  "
+        f"{progress.rows_per_s:>9,.0f} rows/s  {progress.elapsed_s:6.1f} s",
+        flush=True,
+    )
+
+
+def _cmd_import_listings(args: argparse.Namespace) -> int:
+    from marketplace_app.db import write_session
+    from marketplace_app.services import importer
+
+    if args.batch < 1:
+        _err("import-listings: --batch must be at least 1")
+        return 2
+    print(f"Importing {args.file} ...", flush=True)
+    try:
+        report = importer.import_listings(
+            write_session, args.file, batch=args.batch, progress=_print_progress
+        )
+    except OSError as exc:
+        _err(f"import-listings: cannot read {args.file}: {exc.strerror or exc}")
+        return 1
+    print(
+        f"Imported {report.imported:,} listings in {report.seconds:.1f} s "
+        f"({report.lines:,} lines; {report.skipped_existing:,} already imported; "
+        f"{report.bad:,} bad). Created {report.sellers_created:,} sellers, "
+        f"{report.shops_created:,} shops, {report.categories_created:,} categories."
+    )
+    for line, reason in report.bad_lines[:20]:
+        _err(f"  line {line}: {reason}")
+    if report.bad > 20:
+        _err(f"  ... and {report.bad - 20:,} more bad lines")
+    return 0
+
+
 # -- dispatch --------------------------------------------------------------------------
 
 # name -> (help, parser hook, handler)
@@ -142,6 +189,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
         "create an admin account (or promote an existing one)",
         _add_create_admin,
         _cmd_create_admin,
+    ),
+    "import-listings": (
+        "import listings from a catalog .jsonl file",
+        _add_import_listings,
+        _cmd_import_listings,
     ),
 }
 

@@ -7,15 +7,32 @@ from marketplace_app.api.routes import make_api
 from marketplace_app.jobs.runner import run_jobs
 from marketplace_app.pages.account import account_page, addresses_page
 from marketplace_app.pages.auth import forgot_page, login_page, register_page, reset_page
-from marketplace_app.pages.browse import browse_page
+from marketplace_app.pages.favorites import favorites_page
 from marketplace_app.pages.home import home_page
 from marketplace_app.pages.listing import listing_page
-from marketplace_app.pages.upcoming import cart_page, inbox_page, sell_page
+from marketplace_app.pages.my_listings import my_listings_page
+from marketplace_app.pages.operator import queue_page
+from marketplace_app.pages.search import search_page
+from marketplace_app.pages.sell import sell_page
+from marketplace_app.pages.shop_products import (
+    csv_import_page,
+    manage_page,
+    product_editor_page,
+)
+from marketplace_app.pages.shops import apply_page, public_shop_page
+from marketplace_app.pages.upcoming import cart_page, inbox_page
 from marketplace_app.settings import settings
 from marketplace_app.state.account import AddressState, ProfileState
 from marketplace_app.state.auth import AuthState
-from marketplace_app.state.catalog import BrowseState, HomeState, ListingState
+from marketplace_app.state.catalog import HomeState, ListingState
+from marketplace_app.state.favorites_page import FavoritesPageState
+from marketplace_app.state.my_listings import MyListingsState
+from marketplace_app.state.operator import OperatorState
+from marketplace_app.state.products import CsvImportState, ProductEditorState, ShopManageState
+from marketplace_app.state.search import SearchState
+from marketplace_app.state.sell import SellState
 from marketplace_app.state.session import SessionState
+from marketplace_app.state.shops import PublicShopState, ShopApplyState
 
 app = rx.App(
     api_transformer=make_api(),
@@ -33,8 +50,7 @@ def _add(component, route: str, *load, title: str = _title) -> None:
 
 
 _add(home_page, "/", HomeState.load)
-_add(listing_page, "/listing/[listing_id]", ListingState.load)
-_add(browse_page, "/search", BrowseState.load)
+_add(listing_page, "/listing/[listing_id]", ListingState.load, title=ListingState.page_title)
 _add(login_page, "/login", AuthState.clear)
 _add(register_page, "/register", AuthState.clear)
 _add(forgot_page, "/forgot-password", AuthState.clear)
@@ -43,10 +59,20 @@ _add(account_page, "/account", ProfileState.load)
 _add(addresses_page, "/account/addresses", AddressState.load)
 _add(cart_page, "/cart")
 _add(inbox_page, "/inbox")
-_add(sell_page, "/sell")
 
 # --- selling: sell form, my listings (pages/sell.py) ---
+_add(sell_page, "/sell", SellState.load)
+_add(sell_page, "/sell/[listing_id]", SellState.load)
+_add(my_listings_page, "/my/listings", MyListingsState.load)
 
 # --- shops and the operator queue (pages/shops.py, pages/operator.py) ---
+_add(apply_page, "/shop/apply", ShopApplyState.load)
+_add(manage_page, "/shop/manage", ShopManageState.load)
+_add(product_editor_page, "/shop/manage/product/[product_id]", ProductEditorState.load)
+_add(csv_import_page, "/shop/manage/import", CsvImportState.load)
+_add(public_shop_page, "/shop/[slug]", PublicShopState.load)
+_add(queue_page, "/admin/queue", OperatorState.load)
 
 # --- finding: search, favorites, recently viewed (pages/search.py, pages/favorites.py) ---
+_add(search_page, "/search", SearchState.load)
+_add(favorites_page, "/favorites", FavoritesPageState.load)

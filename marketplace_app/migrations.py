@@ -21,6 +21,38 @@ from marketplace_app.settings import PROJECT_DIR
 ALEMBIC_INI = PROJECT_DIR / "alembic.ini"
 ALEMBIC_DIR = PROJECT_DIR / "alembic"
 
+# The search index (services/search.py) is built by a migration but described
+# by no model: its table, FTS5's shadow tables of it on SQLite, and indexes
+# named ix_search_* on the listings table.
+SEARCH_TABLE = "listing_search"
+SEARCH_SHADOW_TABLES = frozenset(
+    f"{SEARCH_TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")
+)
+SEARCH_INDEX_PREFIX = "ix_search_"
+
+
+def is_search_index(name: str | None, type_: str) -> bool:
+    """Whether a database object belongs to the search index, not to the models.
+
+    Args:
+        name: the object's name as reflected.
+        type_: Alembic's kind of object ("table", "index", "column", ...).
+
+    Returns:
+        True for the search table and its shadow tables, and ``ix_search_*`` indexes.
+    """
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES
+    if type_ == "index":
+        return name.startswith(SEARCH_INDEX_PREFIX)
+    return False
+
+
+def _include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+    return not is_search_index(name, type_)
+
 
 def alembic_config() -> Config:
     """The project's Alembic configuration, independent of the working directory.
@@ -65,9 +97,10 @@ def pending_changes(url: str | None = None, metadata: MetaData | None = None) ->
 
     Returns:
         Alembic autogenerate diffs (tuples, or lists of tuples for column
-        modifications). Nothing is filtered: on this schema neither SQLite nor
-        PostgreSQL reports type noise, and a filter keyed on SQLite affinity
-        would also hide real changes such as a VARCHAR length.
+        modifications). Only the search index's own objects are left out
+        (:func:`is_search_index`); nothing else is filtered: on this schema
+        neither SQLite nor PostgreSQL reports type noise, and a filter keyed on
+        SQLite affinity would also hide real changes such as a VARCHAR length.
     """
     target = SQLModel.metadata if metadata is None else metadata
     engine = get_engines(url)[0]
@@ -79,6 +112,7 @@ def pending_changes(url: str | None = None, metadata: MetaData | None = None) ->
                 "compare_server_default": False,
                 "render_as_batch": True,
                 "target_metadata": target,
+                "include_name": _include_name,
             },
         )
         diffs = compare_metadata(context, target)

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from marketplace_app.api import sharing
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
 from marketplace_app.services import accounts, auth_sessions
@@ -195,6 +196,9 @@ def make_api() -> Starlette:
             Route("/api/session", create_session, methods=["POST"]),
             Route("/api/session", delete_session, methods=["DELETE"]),
             Route("/api/locale", switch_locale, methods=["GET"]),
+            Route("/share/listing/{listing_id}", sharing.share_listing, methods=["GET"]),
+            Route("/sitemap-listings.xml", sharing.listings_sitemap, methods=["GET"]),
+            Route("/robots.txt", sharing.robots, methods=["GET"]),
             Mount("/media", app=_MediaFiles(directory=media_dir), name="media"),
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.components.favorite import heart
 from marketplace_app.state.views import CardView, CategoryView
 
 CARD_SIZES = "(min-width: 768px) 240px, 50vw"
@@ -70,7 +71,14 @@ def listing_card(card: CardView) -> rx.Component:
             color="inherit",
             display="block",
         ),
+        rx.box(
+            heart(card.id, "listing-card-favorite", size="1"),
+            position="absolute",
+            top="6px",
+            right="6px",
+        ),
         data_testid="listing-card",
+        position="relative",
         background="white",
         border_radius="8px",
         border=f"1px solid {rx.color('gray', 5)}",

@@ -141,6 +141,37 @@ def account_page() -> rx.Component:
                 align_items="center",
                 gap="6px",
             ),
+            rx.link(
+                rx.icon("package", size=16, aria_hidden="true"),
+                tr("my_listings.account_link"),
+                href="/my/listings",
+                data_testid="account-my-listings-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
+            ),
+            # shops and the operator queue
+            rx.link(
+                rx.icon("store", size=16, aria_hidden="true"),
+                rx.cond(SessionState.is_shop, tr("shop.account_manage"), tr("shop.account_apply")),
+                href=rx.cond(SessionState.is_shop, "/shop/manage", "/shop/apply"),
+                data_testid="account-shop-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
+            ),
+            rx.cond(
+                SessionState.is_moderator,
+                rx.link(
+                    rx.icon("shield-check", size=16, aria_hidden="true"),
+                    tr("queue.account_link"),
+                    href="/admin/queue",
+                    data_testid="account-queue-link",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="6px",
+                ),
+            ),
             rx.cond(
                 ProfileState.loaded,
                 rx.grid(

@@ -55,7 +55,24 @@ def home_page() -> rx.Component:
                             ),
                             width="100%",
                         ),
-                        _section("home.new_arrivals", HomeState.newest, "/search", "home-new"),
+                        rx.cond(
+                            HomeState.recently_viewed.length() > 0,
+                            _section(
+                                "home.recently_viewed",
+                                HomeState.recently_viewed,
+                                "/favorites",
+                                "home-recent",
+                            ),
+                        ),
+                        _section(
+                            "home.near_you",
+                            HomeState.near_you,
+                            "/search?sort=distance",
+                            "home-near",
+                        ),
+                        _section(
+                            "home.new_arrivals", HomeState.newest, "/search?sort=newest", "home-new"
+                        ),
                         _section(
                             "home.from_shops",
                             HomeState.from_shops,

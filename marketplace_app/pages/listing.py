@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.components.cards import price
-from marketplace_app.components.feedback import loading
+from marketplace_app.components.cards import card_grid, price
+from marketplace_app.components.favorite import heart
+from marketplace_app.components.feedback import loading, notice
+from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
+from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.state.catalog import ListingState
+from marketplace_app.state.report import ReportState
 from marketplace_app.state.views import DeliveryView, ImageView
 
 GALLERY_SIZES = "(min-width: 768px) 600px, 100vw"
@@ -73,6 +77,92 @@ def _seller() -> rx.Component:
     )
 
 
+def _report_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.button(
+            rx.icon("flag", size=14, aria_hidden="true"),
+            tr("report.open"),
+            variant="ghost",
+            color_scheme="gray",
+            size="1",
+            on_click=ReportState.start,
+            data_testid="report-listing",
+        ),
+        rx.dialog.content(
+            rx.dialog.title(tr("report.title")),
+            rx.cond(
+                ReportState.sent,
+                rx.vstack(
+                    notice(tr("report.thanks")),
+                    rx.button(tr("common.close"), on_click=ReportState.close, variant="soft"),
+                ),
+                rx.form(
+                    rx.vstack(
+                        field_error(ReportState.errors, "_form"),
+                        rx.el.label(
+                            tr("report.reason"), html_for="report-reason", font_weight="500"
+                        ),
+                        rx.el.select(
+                            *[
+                                rx.el.option(tr(f"report.reason.{r}"), value=r)
+                                for r in REPORT_REASONS
+                            ],
+                            id="report-reason",
+                            name="reason",
+                            data_testid="report-reason",
+                            style={"padding": "8px", "border_radius": "6px", "width": "100%"},
+                        ),
+                        field_error(ReportState.errors, "reason"),
+                        rx.el.label(
+                            tr("report.details"), html_for="report-text", font_weight="500"
+                        ),
+                        rx.text_area(
+                            id="report-text",
+                            name="text",
+                            max_length=1000,
+                            width="100%",
+                            data_testid="report-text",
+                        ),
+                        field_error(ReportState.errors, "text"),
+                        rx.hstack(
+                            rx.button(
+                                tr("report.send"), type="submit", data_testid="report-submit"
+                            ),
+                            rx.button(
+                                tr("common.cancel"),
+                                type="button",
+                                variant="soft",
+                                on_click=ReportState.close,
+                            ),
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=ReportState.submit,
+                    reset_on_submit=False,
+                ),
+            ),
+        ),
+        open=ReportState.dialog_open,
+        on_open_change=ReportState.opened,
+    )
+
+
+def _similar() -> rx.Component:
+    return rx.cond(
+        ListingState.similar.length() > 0,
+        rx.el.section(
+            rx.heading(tr("listing.similar"), size="4", as_="h2"),
+            card_grid(ListingState.similar),
+            data_testid="similar-items",
+            width="100%",
+            display="flex",
+            flex_direction="column",
+            gap="10px",
+        ),
+    )
+
+
 def _details() -> rx.Component:
     return rx.vstack(
         rx.heading(ListingState.title, size="6", as_="h1", data_testid="listing-title"),
@@ -96,8 +186,28 @@ def _details() -> rx.Component:
             spacing="2",
         ),
         rx.hstack(
+            heart(ListingState.listing_id, "favorite-toggle"),
+            rx.text(ListingState.views, size="1", color_scheme="gray", data_testid="listing-views"),
+            rx.spacer(),
+            rx.button(
+                rx.icon("share-2", size=14, aria_hidden="true"),
+                rx.cond(ListingState.link_copied, tr("listing.link_copied"), tr("listing.share")),
+                variant="ghost",
+                size="1",
+                on_click=ListingState.share,
+                data_testid="listing-share",
+            ),
+            _report_dialog(),
+            align="center",
+            width="100%",
+        ),
+        rx.hstack(
             rx.icon("map-pin", size=16, aria_hidden="true"),
             rx.text(ListingState.district, size="2"),
+            rx.cond(
+                ListingState.distance != "",
+                rx.badge(ListingState.distance, variant="soft", data_testid="listing-distance"),
+            ),
             rx.link(ListingState.category, href=ListingState.category_href, size="2"),
             spacing="2",
             align="center",
@@ -126,11 +236,16 @@ def listing_page() -> rx.Component:
             loading(),
             rx.cond(
                 ListingState.found,
-                rx.grid(
-                    _gallery(),
-                    _details(),
-                    columns=rx.breakpoints(initial="1", sm="2"),
-                    spacing="5",
+                rx.vstack(
+                    rx.grid(
+                        _gallery(),
+                        _details(),
+                        columns=rx.breakpoints(initial="1", sm="2"),
+                        spacing="5",
+                        width="100%",
+                    ),
+                    _similar(),
+                    spacing="6",
                     width="100%",
                 ),
                 rx.center(

@@ -33,8 +33,3 @@ def cart_page() -> rx.Component:
 def inbox_page() -> rx.Component:
     """``/inbox``."""
     return _page("inbox.title", "inbox.empty", "common.back_home", "/", "inbox-page")
-
-
-def sell_page() -> rx.Component:
-    """``/sell``."""
-    return _page("sell.title", "sell.soon", "common.back_home", "/", "sell-page")

@@ -80,6 +80,7 @@ class ListingDetail:
     seller: SellerCard
     published_at: datetime | None
     is_own: bool
+    view_count: int = 0
 
 
 def effective_price(listing: Listing, now: datetime | None = None) -> tuple[int, int | None]:
@@ -110,7 +111,8 @@ def list_categories(session: Session) -> list[Category]:
     return list(session.exec(stmt).all())
 
 
-def _card_query():
+def card_query():
+    """SELECT of (listing, cover key, seller name, shop name), for building cards."""
     cover = (
         select(ListingImage.listing_id, func.min(ListingImage.position).label("pos"))
         .group_by(ListingImage.listing_id)
@@ -126,6 +128,12 @@ def _card_query():
             and_(ListingImage.listing_id == Listing.id, ListingImage.position == cover.c.pos),
         )
     )
+
+
+def cards(rows) -> list[Card]:
+    """Cards from rows of :func:`card_query`, priced at this moment."""
+    now = utcnow()
+    return [_to_card(row, now) for row in rows]
 
 
 def _to_card(row, now: datetime) -> Card:
@@ -188,14 +196,13 @@ def feed(
         )
     total = session.exec(select(func.count()).select_from(Listing).where(*conditions)).one()
     stmt = (
-        _card_query()
+        card_query()
         .where(*conditions)
         .order_by(Listing.created_at.desc(), Listing.id.desc())
         .limit(max(1, min(limit, MAX_PAGE)))
         .offset(max(0, offset))
     )
-    now = utcnow()
-    return total, [_to_card(row, now) for row in session.exec(stmt).all()]
+    return total, cards(session.exec(stmt).all())
 
 
 def seller_card(session: Session, seller_id: int, shop_id: int | None) -> SellerCard:
@@ -269,4 +276,5 @@ def listing_detail(session: Session, listing_id: int, viewer_id: int | None) -> 
         seller=seller_card(session, listing.seller_id, listing.shop_id),
         published_at=listing.published_at,
         is_own=is_own,
+        view_count=listing.view_count,
     )

@@ -41,7 +41,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, media
+from marketplace_app.services import geo, media, search
 from marketplace_app.services.passwords import hash_password
 
 DEFAULT_SEED = 20250601
@@ -2530,7 +2530,7 @@ def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
         shops = seeder.shops(users, logos)
         listings = seeder.listings(plans, pictures, categories, users, shops)
         seeder.orders(users, listings)
-        session.flush()
+        search.rebuild_index(session)
     except BaseException:
         seeder.cleanup()
         raise

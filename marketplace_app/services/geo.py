@@ -120,3 +120,24 @@ def district_centre(name: str) -> tuple[float, float]:
     """
     east, north = DISTRICTS[name]
     return km_to_position(east, north)
+
+
+def search_origin(
+    lat: float | None, lon: float | None, district: str | None, fallback: tuple[float, float]
+) -> tuple[float, float]:
+    """Where "near me" is: a saved position, else a district's centre, else ``fallback``.
+
+    Args:
+        lat: a saved latitude (or None).
+        lon: a saved longitude (or None).
+        district: a district name (unknown names are ignored).
+        fallback: usually the town centre from settings.
+
+    Returns:
+        (lat, lon).
+    """
+    if lat is not None and lon is not None:
+        return lat, lon
+    if district in DISTRICTS:
+        return district_centre(district)
+    return fallback

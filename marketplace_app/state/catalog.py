@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from urllib.parse import urlencode
 
 import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
-from marketplace_app.services import catalog, media
+from marketplace_app.services import catalog, geo, media, recent, search
 from marketplace_app.services.errors import NotFound
-from marketplace_app.state import forms
-from marketplace_app.state.guard import public, resolve_user, run_read
+from marketplace_app.settings import settings
+from marketplace_app.state.guard import public, resolve_user, run_read, run_write
+from marketplace_app.state.origin import origin_for
 from marketplace_app.state.session import LocaleState
 from marketplace_app.state.views import (
     CardView,
@@ -30,18 +31,24 @@ HOME_SECTION = 8
 BROWSE_PAGE = 24
 
 
-def _home_data(session):
+def _home_data(session, origin: tuple[float, float], user_id: int | None):
     categories = catalog.list_categories(session)
+    nearby = search.search(
+        session, search.SearchQuery(origin=origin, sort="distance", per_page=HOME_SECTION)
+    ).cards
     _, newest = catalog.feed(session, limit=HOME_SECTION)
     _, shops = catalog.feed(session, kind="shop", limit=HOME_SECTION)
     _, neighbours = catalog.feed(session, kind="secondhand", limit=HOME_SECTION)
-    return categories, newest, shops, neighbours
+    viewed = recent.recently_viewed(session, user_id, limit=HOME_SECTION) if user_id else []
+    return categories, nearby, newest, shops, neighbours, viewed
 
 
 class HomeState(rx.State):
     """Categories and listing sections of the home page."""
 
     categories: list[CategoryView] = []
+    near_you: list[CardView] = []
+    recently_viewed: list[CardView] = []
     newest: list[CardView] = []
     from_shops: list[CardView] = []
     from_neighbours: list[CardView] = []
@@ -56,14 +63,19 @@ class HomeState(rx.State):
         self.loading = True
         self.failed = False
         yield
+        user = await resolve_user(self)
         try:
-            categories, newest, shops, neighbours = await run_read(_home_data)
+            categories, nearby, newest, shops, neighbours, viewed = await run_read(
+                _home_data, origin_for(user), user.id if user else None
+            )
         except Exception:
             logging.getLogger(__name__).exception("home page load failed")
             self.failed = True
             self.loading = False
             return
         self.categories = [category_view(c.slug, c.icon, lang) for c in categories]
+        self.near_you = [card_view(c, lang) for c in nearby]
+        self.recently_viewed = [card_view(c, lang) for c in viewed]
         self.newest = [card_view(c, lang) for c in newest]
         self.from_shops = [card_view(c, lang) for c in shops]
         self.from_neighbours = [card_view(c, lang) for c in neighbours]
@@ -73,6 +85,7 @@ class HomeState(rx.State):
 class ListingState(rx.State):
     """One listing's page."""
 
+    listing_id: int = 0
     found: bool = True
     loading: bool = True
     title: str = ""
@@ -96,6 +109,30 @@ class ListingState(rx.State):
     seller_rating: str = ""
     seller_since: str = ""
     is_own: bool = False
+    distance: str = ""
+    views: str = ""
+    similar: list[CardView] = []
+
+    link_copied: bool = False
+
+    @rx.event
+    @public
+    def share(self):
+        """Open the phone's share sheet, or copy the share link elsewhere."""
+        if not self.listing_id:
+            return None
+        self.link_copied = True
+        url = json.dumps(f"/share/listing/{int(self.listing_id)}")
+        return rx.call_script(
+            f"(() => {{ const url = window.location.origin + {url}; "
+            "if (navigator.share) { navigator.share({url}).catch(() => {}); } "
+            "else if (navigator.clipboard) { navigator.clipboard.writeText(url); } })()"
+        )
+
+    @rx.var
+    def page_title(self) -> str:
+        """The browser tab's title."""
+        return f"{self.title} · {settings.market_name}" if self.title else settings.market_name
 
     @rx.event
     @public
@@ -106,6 +143,10 @@ class ListingState(rx.State):
         self.loading = True
         self.title = ""
         self.images = []
+        self.similar = []
+        self.link_copied = False
+        self.distance = ""
+        self.views = ""
         yield
         user = await resolve_user(self)
         try:
@@ -116,8 +157,14 @@ class ListingState(rx.State):
             self.loading = False
             return
         self._show(detail, lang)
+        self.listing_id = listing_id
+        self.distance = _distance_label(detail, origin_for(user))
         self.found = True
         self.loading = False
+        yield
+        await run_write(recent.record_view, listing_id, user.id if user else None)
+        self.views = translate(lang, "listing.views", count=detail.view_count + 1)
+        self.similar = [card_view(c, lang) for c in await run_read(search.similar, listing_id)]
 
     def _show(self, d: catalog.ListingDetail, lang: str) -> None:
         self.title = d.title
@@ -153,77 +200,8 @@ class ListingState(rx.State):
         self.is_own = d.is_own
 
 
-class BrowseState(rx.State):
-    """Listings by keyword and category, newest first (full search comes later)."""
-
-    cards: list[CardView] = []
-    total: int = 0
-    page: int = 1
-    keyword: str = ""
-    category: str = ""
-    kind: str = ""
-    category_name: str = ""
-    categories: list[CategoryView] = []
-    loading: bool = True
-
-    @rx.event
-    @public
-    async def load(self):
-        """Read ``q``, ``category`` and ``page`` from the URL and load that page."""
-        lang = (await self.get_state(LocaleState)).lang
-        params = self.router.url.query_parameters
-        self.keyword = str(params.get("q", ""))[:80]
-        self.category = str(params.get("category", ""))[:40]
-        kind = params.get("kind", "")
-        self.kind = kind if kind in ("shop", "secondhand") else ""
-        try:
-            self.page = max(1, min(int(params.get("page", "1")), 1000))
-        except ValueError:
-            self.page = 1
-        self.loading = True
-        yield
-        total, cards = await run_read(
-            catalog.feed,
-            keyword=self.keyword,
-            kind=self.kind or None,
-            category_slug=self.category or None,
-            limit=BROWSE_PAGE,
-            offset=(self.page - 1) * BROWSE_PAGE,
-        )
-        categories = await run_read(catalog.list_categories)
-        self.categories = [category_view(c.slug, c.icon, lang) for c in categories]
-        slugs = {c.slug for c in categories}
-        self.category_name = (
-            translate(lang, f"category.{self.category}") if self.category in slugs else ""
-        )
-        self.total = total
-        self.cards = [card_view(c, lang) for c in cards]
-        self.loading = False
-
-    @rx.event
-    @public
-    def submit(self, form: dict):
-        """Search again from the page's own box, keeping the category."""
-        query = {"q": forms.text(form, "q", 80), "category": self.category, "kind": self.kind}
-        return rx.redirect("/search?" + urlencode({k: v for k, v in query.items() if v}))
-
-    @rx.var
-    def has_next(self) -> bool:
-        """Whether another page follows."""
-        return self.page * BROWSE_PAGE < self.total
-
-    @rx.var
-    def next_href(self) -> str:
-        """Link to the next page, keeping the query and category."""
-        return self._href(self.page + 1)
-
-    @rx.var
-    def prev_href(self) -> str:
-        """Link to the previous page."""
-        return self._href(max(1, self.page - 1))
-
-    def _href(self, page: int) -> str:
-        pairs = (("q", self.keyword), ("category", self.category), ("kind", self.kind))
-        query = {k: v for k, v in pairs if v}
-        query["page"] = str(page)
-        return "/search?" + urlencode(query)
+def _distance_label(detail: catalog.ListingDetail, origin: tuple[float, float]) -> str:
+    if detail.public_lat is None or detail.public_lon is None:
+        return ""
+    km = geo.distance_km(origin[0], origin[1], detail.public_lat, detail.public_lon)
+    return geo.rounded_distance_label_km(km)

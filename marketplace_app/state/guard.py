@@ -39,6 +39,9 @@ class AuthUser:
     role: str
     locale: str
     shop_ids: tuple[int, ...]
+    district: str = ""
+    lat: float | None = None
+    lon: float | None = None
 
     def has_role(self, role: str) -> bool:
         """Whether the user holds ``role``: a platform role, or "shop" for shop staff."""
@@ -89,7 +92,12 @@ def _lookup(session, token: str) -> tuple[AuthUser, bool] | None:
         return None
     user, due = found
     shop_ids = tuple(roles.shop_ids_for(session, user.id))
-    return AuthUser(user.id, user.name, user.role, user.locale, shop_ids), due
+    return (
+        AuthUser(
+            user.id, user.name, user.role, user.locale, shop_ids, user.district, user.lat, user.lon
+        ),
+        due,
+    )
 
 
 async def resolve_user(state: rx.State) -> AuthUser | None:

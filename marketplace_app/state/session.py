@@ -10,6 +10,7 @@ from marketplace_app.i18n import catalog, normalize_locale, translate
 from marketplace_app.services import auth_sessions, carts
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
+from marketplace_app.state.favorites import FavoriteState
 from marketplace_app.state.guard import (
     cookie_value,
     login_required,
@@ -77,6 +78,7 @@ class SessionState(rx.State):
         self.unread_count = 0
         self.ready = True
         await (await self.get_state(NavState))._load(loc.lang)
+        await (await self.get_state(FavoriteState))._load(user.id if user else None)
 
     @rx.event
     @login_required

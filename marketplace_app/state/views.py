@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date, money
-from marketplace_app.services import catalog, media
+from marketplace_app.services import catalog, geo, media
 
 
 @dataclass
@@ -71,7 +71,11 @@ def card_view(card: catalog.Card, lang: str) -> CardView:
         price=price_text(card.price_cents, lang),
         was_price=money(card.was_price_cents, lang) if card.was_price_cents else "",
         badge=badge,
-        place=card.district,
+        place=(
+            f"{geo.rounded_distance_label_km(card.distance_km)} · {card.district}"
+            if card.distance_km is not None
+            else card.district
+        ),
         image=media.url(card.cover_key, 320) if card.cover_key else "/placeholder.svg",
         srcset=f"{media.url(card.cover_key, 320)} 320w, {media.url(card.cover_key, 800)} 800w"
         if card.cover_key

@@ -97,3 +97,52 @@ def test_migrate_builds_a_fresh_database(tmp_path, capsys):
     assert cli.main(["migrate", "--url", url]) == 0  # idempotent
     for e in set(get_engines(url)):
         e.dispose()
+
+
+# -- import-listings -------------------------------------------------------------------
+
+
+def _catalog_file(tmp_path, n: int):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "catalog.py"
+    path = tmp_path / "catalog.jsonl"
+    subprocess.run(
+        [sys.executable, str(script), "--n", str(n), "--seed", "5", "--out", str(path)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return path
+
+
+def test_import_listings_shows_progress_and_a_summary(db, tmp_path, capsys):
+    from marketplace_app.services import search
+
+    path = _catalog_file(tmp_path, 250)
+    assert cli.main(["import-listings", str(path), "--batch", "100"]) == 0
+    out = capsys.readouterr().out
+    progress = [line for line in out.splitlines() if "rows/s" in line]
+    assert len(progress) == 3 and "100.0%" in progress[-1] and "%" in progress[0]
+    assert "Imported 250 listings" in out and "0 bad" in out
+    assert _count(Listing) == 250
+    with read_session() as s:
+        assert search.search(s, search.SearchQuery()).total == 250
+
+    assert cli.main(["import-listings", str(path)]) == 0
+    assert "Imported 0 listings" in capsys.readouterr().out
+    assert _count(Listing) == 250
+
+
+def test_import_listings_reports_bad_lines_and_refuses_bad_arguments(db, tmp_path, capsys):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": 1}\nnot json\n')
+    assert cli.main(["import-listings", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "2 bad" in captured.out
+    assert "line 1: kind: unknown" in captured.err and "line 2: not valid JSON" in captured.err
+
+    assert cli.main(["import-listings", str(tmp_path / "missing.jsonl")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    assert cli.main(["import-listings", str(path), "--batch", "0"]) == 2

@@ -70,3 +70,32 @@ def test_upgrade_is_repeatable(fresh_url):
     migrations.upgrade(fresh_url)
     migrations.upgrade(fresh_url)
     assert migrations.pending_changes(fresh_url) == []
+
+
+def test_search_index_is_built_but_is_not_drift(fresh_url):
+    """The search index's own objects exist and are ignored; other strays are not."""
+    migrations.upgrade(fresh_url)
+    inspector = inspect(get_engines(fresh_url)[0])
+    assert "listing_search" in inspector.get_table_names()
+    assert "ix_search_listings_geo" in {ix["name"] for ix in inspector.get_indexes("listings")}
+    assert migrations.pending_changes(fresh_url) == []
+
+    with get_engines(fresh_url)[1].begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_listings_stray ON listings (title)")
+        conn.exec_driver_sql("CREATE TABLE listing_search_notes (id INTEGER PRIMARY KEY)")
+    diffs = migrations.pending_changes(fresh_url)
+    assert sorted((d[0], d[1].name) for d in diffs) == [
+        ("remove_index", "ix_listings_stray"),
+        ("remove_table", "listing_search_notes"),
+    ]
+
+
+def test_what_counts_as_the_search_index():
+    assert migrations.is_search_index("listing_search", "table")
+    assert migrations.is_search_index("listing_search_docsize", "table")
+    assert migrations.is_search_index("ix_search_listings_geo", "index")
+    assert not migrations.is_search_index("listings", "table")
+    assert not migrations.is_search_index("listing_searches", "table")
+    assert not migrations.is_search_index("ix_listings_status_created_at", "index")
+    assert not migrations.is_search_index("listing_search", "column")
+    assert not migrations.is_search_index(None, "index")

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import SQLModel, select
 
 from marketplace_app.db import read_session, write_engine, write_session
@@ -25,7 +27,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import demo, geo, media
+from marketplace_app.services import demo, geo, media, search
 from marketplace_app.services.passwords import verify_password
 from marketplace_app.settings import settings
 
@@ -56,8 +58,13 @@ def town(tmp_path_factory):
         mp.setattr(media, "settings", dataclasses.replace(settings, upload_dir=upload_dir))
         with read_session() as s:
             assert demo.is_empty(s)
-        with write_session() as s:
-            summary = demo.seed_demo(s)
+        # Seed as the CLI process does: without the app's flush hook on listings.
+        event.remove(OrmSession, "after_flush", search._reindex_flushed_listings)
+        try:
+            with write_session() as s:
+                summary = demo.seed_demo(s)
+        finally:
+            event.listen(OrmSession, "after_flush", search._reindex_flushed_listings)
         yield summary, media.media_dir()
     engine.dispose()
 
@@ -277,3 +284,13 @@ def test_seeding_twice_is_refused_and_leaves_no_files(seeded, media_dir, monkeyp
     assert set(media_dir.iterdir()) == before
     with read_session() as s:
         assert len(s.exec(select(User)).all()) == 18
+
+
+def test_every_listing_is_in_the_search_index(seeded):
+    """Seeding indexes explicitly: the CLI process never imports the flush hook."""
+    with read_session() as s:
+        listings = s.exec(select(Listing).where(Listing.status == "active")).all()
+        indexed = s.connection().exec_driver_sql("SELECT count(*) FROM listing_search").scalar()
+        found = search.search(s, search.SearchQuery(text="picture books"))
+    assert indexed >= len(listings) > 0
+    assert any("picture books" in card.title for card in found.cards)

@@ -75,3 +75,13 @@ def test_districts_lie_in_the_box():
         assert geo.BOX_LON0 <= lon <= geo.BOX_LON0 + geo.BOX_DLON
     with pytest.raises(KeyError):
         geo.district_centre("Atlantis")
+
+
+def test_search_origin_prefers_saved_position_then_district_then_fallback():
+    from marketplace_app.services.geo import district_centre, search_origin
+
+    town = (52.5, 13.4)
+    assert search_origin(52.51, 13.45, "Old Town", town) == (52.51, 13.45)
+    assert search_origin(None, None, "Old Town", town) == district_centre("Old Town")
+    assert search_origin(None, None, "Atlantis", town) == town
+    assert search_origin(None, None, None, town) == town

@@ -15,8 +15,6 @@ PUBLIC = {
     "NavState.search",
     "HomeState.load",
     "ListingState.load",
-    "BrowseState.load",
-    "BrowseState.submit",
     "AuthState.clear",
     "AuthState.login",
     "AuthState.register",
@@ -25,7 +23,14 @@ PUBLIC = {
     "AuthState.reset_password",
     # --- selling ---
     # --- shops and operator queue ---
+    "PublicShopState.load",
     # --- finding ---
+    "SearchState.load",
+    "SearchState.submit",
+    "SearchState.set_filter",
+    "SearchState.set_free",
+    "SearchState.toggle_filters",
+    "ListingState.share",
 }
 
 
