@@ -13,7 +13,7 @@ from marketplace_app.components.layout import shell
 from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.state.catalog import ListingState
 from marketplace_app.state.report import ReportState
-from marketplace_app.state.views import DeliveryView, ImageView
+from marketplace_app.state.views import DeliveryView, ImageView, VariantView
 
 GALLERY_SIZES = "(min-width: 768px) 600px, 100vw"
 
@@ -163,10 +163,52 @@ def _similar() -> rx.Component:
     )
 
 
+def _variant(v: VariantView) -> rx.Component:
+    chosen = ListingState.variant_id == v.id
+    return rx.button(
+        v.label,
+        variant=rx.cond(chosen, "solid", "outline"),
+        color_scheme=rx.cond(v.sold_out, "gray", "accent"),
+        size="2",
+        on_click=ListingState.select_variant(v.id),
+        aria_pressed=rx.cond(chosen, "true", "false"),
+        data_testid="variant-option",
+    )
+
+
+def _variants() -> rx.Component:
+    return rx.cond(
+        ListingState.variants.length() > 0,
+        rx.box(
+            rx.text(tr("listing.variant"), size="2", weight="medium", id="variant-label"),
+            rx.flex(
+                rx.foreach(ListingState.variants, _variant),
+                role="group",
+                aria_labelledby="variant-label",
+                wrap="wrap",
+                gap="2",
+                padding_top="4px",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def _details() -> rx.Component:
     return rx.vstack(
         rx.heading(ListingState.title, size="6", as_="h1", data_testid="listing-title"),
         price(ListingState.price, ListingState.was_price, "listing-price", size="6"),
+        _variants(),
+        rx.cond(
+            ListingState.stock_label != "",
+            rx.text(
+                ListingState.stock_label,
+                size="2",
+                color_scheme="gray",
+                data_testid="listing-stock",
+                aria_live="polite",
+            ),
+        ),
         rx.hstack(
             rx.badge(ListingState.kind_label, variant="surface"),
             rx.cond(

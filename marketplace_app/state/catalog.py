@@ -9,7 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
-from marketplace_app.services import catalog, geo, media, recent, search
+from marketplace_app.services import catalog, geo, media, products, recent, search
 from marketplace_app.services.errors import NotFound
 from marketplace_app.settings import settings
 from marketplace_app.state.guard import public, resolve_user, run_read, run_write
@@ -20,11 +20,14 @@ from marketplace_app.state.views import (
     CategoryView,
     DeliveryView,
     ImageView,
+    VariantView,
     card_view,
     category_view,
     delivery_views,
     member_since,
     price_text,
+    stock_text,
+    variant_view,
 )
 
 HOME_SECTION = 8
@@ -100,6 +103,9 @@ class ListingState(rx.State):
     status_label: str = ""
     district: str = ""
     stock: int = 0
+    stock_label: str = ""
+    variants: list[VariantView] = []
+    variant_id: int = 0
     negotiable: bool = False
     images: list[ImageView] = []
     delivery: list[DeliveryView] = []
@@ -129,6 +135,20 @@ class ListingState(rx.State):
             "else if (navigator.clipboard) { navigator.clipboard.writeText(url); } })()"
         )
 
+    @rx.event
+    @public
+    def select_variant(self, variant_id: int):
+        """Show the price and stock of the chosen variant (one already on the page)."""
+        chosen = next((v for v in self.variants if v.id == variant_id), None)
+        if chosen is not None:
+            self._pick(chosen)
+
+    def _pick(self, variant: VariantView) -> None:
+        self.variant_id = variant.id
+        self.price = variant.price
+        self.was_price = variant.was_price
+        self.stock_label = variant.stock
+
     @rx.var
     def page_title(self) -> str:
         """The browser tab's title."""
@@ -157,6 +177,12 @@ class ListingState(rx.State):
             self.loading = False
             return
         self._show(detail, lang)
+        self.variants = [
+            variant_view(o, lang) for o in await run_read(products.variant_offers, listing_id)
+        ]
+        self.variant_id = 0
+        if self.variants:
+            self._pick(next((v for v in self.variants if not v.sold_out), self.variants[0]))
         self.listing_id = listing_id
         self.distance = _distance_label(detail, origin_for(user))
         self.found = True
@@ -179,6 +205,7 @@ class ListingState(rx.State):
         self.status_label = translate(lang, f"listing.status.{d.status}")
         self.district = d.district
         self.stock = d.stock
+        self.stock_label = stock_text(d.stock, lang) if d.kind == "shop" else ""
         self.negotiable = d.negotiable
         self.images = [
             ImageView(src=media.url(key, 800), srcset=media.srcset(key), alt=alt)

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date, money
-from marketplace_app.services import catalog, geo, media
+from marketplace_app.services import catalog, geo, media, products
+
+# At or below this many, buyers are told only a few are left.
+LOW_STOCK = 3
 
 
 @dataclass
@@ -45,12 +48,45 @@ class ImageView:
 
 
 @dataclass
+class VariantView:
+    """One choosable variant of a shop product (500 g, 1 kg ...)."""
+
+    id: int
+    label: str
+    price: str
+    was_price: str
+    stock: str
+    sold_out: bool
+
+
+@dataclass
 class DeliveryView:
     """One way to get the item, with its fee."""
 
     key: str
     label: str
     fee: str
+
+
+def stock_text(stock: int, lang: str) -> str:
+    """How many are left, in words: plenty, only a few, or sold out."""
+    if stock <= 0:
+        return translate(lang, "listing.sold_out")
+    if stock <= LOW_STOCK:
+        return translate(lang, "listing.few_left", count=stock)
+    return translate(lang, "listing.in_stock", count=stock)
+
+
+def variant_view(offer: products.VariantOffer, lang: str) -> VariantView:
+    """A variant priced and stocked for display."""
+    return VariantView(
+        id=offer.id,
+        label=offer.label,
+        price=price_text(offer.price_cents, lang),
+        was_price=money(offer.was_price_cents, lang) if offer.was_price_cents else "",
+        stock=stock_text(offer.stock, lang),
+        sold_out=offer.stock <= 0,
+    )
 
 
 def price_text(cents: int, lang: str) -> str:

@@ -36,6 +36,36 @@ def anonymous_sees(browser: Browser, base_url: str, size: str, path: str) -> str
         context.close()
 
 
+def buyer_finds_and_keeps(browser: Browser, base_url: str, size: str, word: str, title: str):
+    """Another resident finds the new item by a word and by radius, then favorites it."""
+    context = browser.new_context(viewport=VIEWPORTS[size], base_url=base_url, locale="en-US")
+    context.set_default_timeout(15_000)
+    try:
+        buyer = context.new_page()
+        register(buyer, new_email(), name="Buyer Bea")
+        for query, expected in (
+            (f"q={word}", 1),
+            (f"near=Riverside&q={word}&radius=1", 1),
+            (f"near=Northgate&q={word}&radius=3", 0),
+        ):
+            buyer.goto(f"/search?{query}")
+            count = buyer.locator(
+                f'[data-testid="results-count"][data-query="{query}"][aria-busy="false"]'
+            )
+            expect(count).to_have_text(re.compile(rf"\b{expected}\b"))
+        buyer.goto(f"/search?near=Riverside&q={word}&radius=1")
+        card = buyer.get_by_test_id("listing-card").filter(has_text=title)
+        card.get_by_test_id("listing-card-favorite").click()
+        expect(card.get_by_test_id("listing-card-favorite")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        buyer.goto("/favorites")
+        kept = buyer.get_by_test_id("favorites-list").get_by_test_id("listing-card-title")
+        expect(kept.filter(has_text=title)).to_have_count(1)
+    finally:
+        context.close()
+
+
 def row_of(ui: Page, title: str):
     return ui.get_by_test_id("my-listing-row").filter(has_text=title)
 
@@ -50,7 +80,8 @@ def test_post_an_item_with_a_photo_then_pause_sell_and_delete(
 ):
     register(ui, new_email(), name="Seller Sam")
     ui.goto("/sell")
-    title = f"Brass lamp {uuid.uuid4().hex[:6]}"
+    word = "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:10])
+    title = f"Brass lamp {word}"
 
     # An empty publish: errors next to the fields, what was typed stays.
     ui.get_by_test_id("sell-title").fill(title)
@@ -90,6 +121,7 @@ def test_post_an_item_with_a_photo_then_pause_sell_and_delete(
     ui.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=image.element_handle())
     assert loaded(image)
     assert anonymous_sees(browser, app.url, size, listing_path) == "listing"
+    buyer_finds_and_keeps(browser, app.url, size, word, title)
 
     # My listings: pause hides it from others, resume brings it back.
     ui.goto("/my/listings")

@@ -1,6 +1,7 @@
 """Build app states with a given session cookie, to call handlers as a browser would."""
 
 import asyncio
+import inspect
 
 import pytest
 import reflex as rx
@@ -43,7 +44,7 @@ def call(state, name: str, *args):
             async for item in result:
                 last = item if item is not None else last
             return last
-        return await result
+        return await result if inspect.isawaitable(result) else result
 
     return asyncio.run(run())
 

@@ -30,6 +30,7 @@ PUBLIC = {
     "SearchState.set_filter",
     "SearchState.set_free",
     "SearchState.toggle_filters",
+    "ListingState.select_variant",
     "ListingState.share",
 }
 
