@@ -18,13 +18,35 @@ from marketplace_app.models.catalog import (
     ListingVariant,
     RecentView,
 )
+from marketplace_app.models.jobs import JobLease
 from marketplace_app.models.moderation import Report
-from marketplace_app.models.notifications import OutboxEmail
-from marketplace_app.models.orders import Order, OrderGroup, OrderLine, OrderTransition
+from marketplace_app.models.notifications import InboxItem, OutboxEmail
+from marketplace_app.models.orders import (
+    Order,
+    OrderGroup,
+    OrderLine,
+    OrderTransition,
+    RefundRequest,
+)
+from marketplace_app.models.payments import (
+    CommissionRate,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    PaymentEvent,
+)
 from marketplace_app.models.reviews import Review
 from marketplace_app.models.shops import Shop, ShopMember
 
 __all__ = [
+    "RefundRequest",
+    "PaymentEvent",
+    "Payment",
+    "LedgerTransaction",
+    "LedgerEntry",
+    "JobLease",
+    "InboxItem",
+    "CommissionRate",
     "Address",
     "AuditEntry",
     "AuthSession",

@@ -26,11 +26,11 @@ class Cart(SQLModel, table=True):
 
 
 class CartLine(SQLModel, table=True):
-    """A listing in a cart; the price seen when added flags later changes."""
+    """A listing (or one variant of it) in a cart; the price seen when added flags changes."""
 
     __tablename__ = "cart_lines"
     __table_args__ = (
-        UniqueConstraint("cart_id", "listing_id"),
+        UniqueConstraint("cart_id", "listing_id", "variant_id"),
         CheckConstraint("quantity > 0", name="quantity_pos"),
         CheckConstraint("seen_price_cents >= 0", name="seen_price_nonneg"),
     )
@@ -38,6 +38,7 @@ class CartLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cart_id: int = Field(foreign_key="carts.id", ondelete="CASCADE")
     listing_id: int = Field(foreign_key="listings.id", index=True)
+    variant_id: int | None = Field(default=None, foreign_key="listing_variants.id")
     quantity: int = Field(default=1)
     seen_price_cents: int
     added_at: datetime = created_field()

@@ -1,4 +1,4 @@
-"""The email outbox: queued in the same transaction as the event, sent after."""
+"""The email outbox (queued with the event, sent after) and the in-app inbox."""
 
 from __future__ import annotations
 
@@ -31,3 +31,22 @@ class OutboxEmail(SQLModel, table=True):
     created_at: datetime = created_field()
     claimed_at: datetime | None = time_field()
     sent_at: datetime | None = time_field()
+
+
+class InboxItem(SQLModel, table=True):
+    """An in-app notice for one user, rendered in their language when shown.
+
+    ``message_key`` names a message in the ``inbox`` catalog; ``params`` holds
+    its placeholders as JSON, so the words follow the reader's language.
+    """
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (Index("ix_inbox_items_user_id_read_at_id", "user_id", "read_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    message_key: str = Field(max_length=80)
+    params: str = Field(default="{}", max_length=2000)
+    link: str = Field(default="", max_length=200)
+    created_at: datetime = created_field()
+    read_at: datetime | None = time_field()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check
+from marketplace_app.models.base import created_field, in_check, time_field
 
 ORDER_STATUSES = (
     "pending_payment",
@@ -26,6 +26,14 @@ ORDER_STATUSES = (
 )
 DELIVERY_METHODS = ("pickup", "local", "courier")
 PAYMENT_METHODS = ("cash", "escrow")
+REFUND_STATUSES = (
+    "requested",
+    "accepted",
+    "declined",
+    "disputed",
+    "decided_refund",
+    "decided_release",
+)
 
 
 class OrderGroup(SQLModel, table=True):
@@ -58,6 +66,10 @@ class Order(SQLModel, table=True):
         Index("ix_orders_buyer_id_created_at", "buyer_id", "created_at"),
         Index("ix_orders_seller_id_created_at", "seller_id", "created_at"),
         Index("ix_orders_status_updated_at", "status", "updated_at"),
+        Index("ix_orders_status_expires_at", "status", "expires_at"),
+        CheckConstraint("commission_cents >= 0", name="commission_nonneg"),
+        CheckConstraint("commission_cents <= total_cents", name="commission_le_total"),
+        CheckConstraint("handover_failures >= 0", name="handover_failures_nonneg"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +88,14 @@ class Order(SQLModel, table=True):
     address_text: str = Field(default="", max_length=400)
     tracking_number: str = Field(default="", max_length=60)
     handover_code_hash: str = Field(default="", max_length=64)
+    handover_failures: int = Field(default=0)
+    commission_cents: int = Field(default=0)
+    slot_starts_at: datetime | None = time_field()
+    slot_ends_at: datetime | None = time_field()
+    expires_at: datetime | None = time_field()
+    paid_at: datetime | None = time_field()
+    handed_over_at: datetime | None = time_field()
+    release_due_at: datetime | None = time_field()
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
@@ -93,7 +113,9 @@ class OrderLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     listing_id: int = Field(foreign_key="listings.id", index=True)
+    variant_id: int | None = Field(default=None, foreign_key="listing_variants.id")
     title: str = Field(max_length=80)
+    variant_label: str = Field(default="", max_length=40)
     unit_price_cents: int
     quantity: int
     line_total_cents: int
@@ -111,3 +133,22 @@ class OrderTransition(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     reason: str = Field(default="", max_length=500)
     at: datetime = created_field()
+
+
+class RefundRequest(SQLModel, table=True):
+    """A buyer's request for their money back, and the dispute that may follow."""
+
+    __tablename__ = "refund_requests"
+    __table_args__ = (CheckConstraint(in_check("status", REFUND_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", unique=True)
+    status: str = Field(default="requested", max_length=20, index=True)
+    reason: str = Field(max_length=40)
+    buyer_statement: str = Field(default="", max_length=2000)
+    seller_statement: str = Field(default="", max_length=2000)
+    photo_keys: str = Field(default="", max_length=400)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decision_reason: str = Field(default="", max_length=1000)
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
