@@ -57,8 +57,6 @@ _add(forgot_page, "/forgot-password", AuthState.clear)
 _add(reset_page, "/reset-password", AuthState.clear)
 _add(account_page, "/account", ProfileState.load)
 _add(addresses_page, "/account/addresses", AddressState.load)
-_add(cart_page, "/cart")
-_add(inbox_page, "/inbox")
 
 # --- selling: sell form, my listings (pages/sell.py) ---
 _add(sell_page, "/sell", SellState.load)
@@ -76,3 +74,9 @@ _add(queue_page, "/admin/queue", OperatorState.load)
 # --- finding: search, favorites, recently viewed (pages/search.py, pages/favorites.py) ---
 _add(search_page, "/search", SearchState.load)
 _add(favorites_page, "/favorites", FavoritesPageState.load)
+# --- buying: cart (pages/cart.py) ---
+_add(cart_page, "/cart")
+# --- buying: checkout (pages/checkout.py) ---
+# --- buying: orders, inbox, disputes (pages/orders.py, pages/inbox.py) ---
+_add(inbox_page, "/inbox")
+# --- buying: payments, balance and statements (pages/balance.py) ---

@@ -6,6 +6,7 @@ in-process state, emails written to an outbox folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -66,6 +67,14 @@ class Settings:
     town_lon: float
     session_days: int
     secure_cookies: bool
+    payment_gateway_url: str
+    payment_webhook_secret: str
+    sandbox_gateway: bool
+    commission_shop_bp: int
+    commission_resident_bp: int
+    unpaid_expiry_minutes: int
+    inspection_minutes: int
+    auto_confirm_days: int
 
     @property
     def public_origin(self) -> str:
@@ -89,6 +98,7 @@ def load_settings() -> Settings:
     port = int(_env("PORT", "3000"))
     smtp_port = int(_env("SMTP_PORT", "25"))
     public_url = _env("PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/")
+    secret_key = _load_secret_key(data_dir)
     return Settings(
         data_dir=data_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'marketplace.db'}"),
@@ -96,7 +106,7 @@ def load_settings() -> Settings:
         upload_dir=Path(_env("UPLOAD_DIR", str(data_dir / "uploads"))).resolve(),
         public_url=public_url,
         port=port,
-        secret_key=_load_secret_key(data_dir),
+        secret_key=secret_key,
         smtp_host=_env("SMTP_HOST", ""),
         smtp_port=smtp_port,
         smtp_user=_env("SMTP_USER", ""),
@@ -112,6 +122,21 @@ def load_settings() -> Settings:
         town_lon=float(_env("TOWN_LON", "13.4108")),
         session_days=int(_env("SESSION_DAYS", "30")),
         secure_cookies=public_url.startswith("https://"),
+        # Hosted-checkout gateway; by default the sandbox inside this app.
+        payment_gateway_url=_env("PAYMENT_GATEWAY_URL", f"{public_url}/sandbox-gateway").rstrip(
+            "/"
+        ),
+        # Unset: derived from SECRET_KEY, which suits the in-app sandbox gateway.
+        payment_webhook_secret=_env(
+            "PAYMENT_WEBHOOK_SECRET",
+            hashlib.sha256(f"webhook:{secret_key}".encode()).hexdigest(),
+        ),
+        sandbox_gateway=_env("SANDBOX_GATEWAY", "true").lower() in ("1", "true", "yes"),
+        commission_shop_bp=int(_env("COMMISSION_SHOP_BP", "500")),
+        commission_resident_bp=int(_env("COMMISSION_RESIDENT_BP", "300")),
+        unpaid_expiry_minutes=int(_env("UNPAID_EXPIRY_MINUTES", "15")),
+        inspection_minutes=int(_env("INSPECTION_MINUTES", "30")),
+        auto_confirm_days=int(_env("AUTO_CONFIRM_DAYS", "7")),
     )
 
 

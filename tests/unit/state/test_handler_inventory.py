@@ -32,6 +32,10 @@ PUBLIC = {
     "SearchState.toggle_filters",
     "ListingState.select_variant",
     "ListingState.share",
+    # --- buying: cart ---
+    # --- buying: checkout ---
+    # --- buying: orders, inbox, disputes ---
+    # --- buying: payments, balance ---
 }
 
 
