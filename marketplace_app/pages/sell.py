@@ -12,11 +12,6 @@ from marketplace_app.services import listing_images, media
 from marketplace_app.state.sell import OptionView, PhotoView, SellState
 
 UPLOAD_ID = "sell-photos"
-ACCEPT = {
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/png": [".png"],
-    "image/webp": [".webp"],
-}
 E = SellState.errors
 
 
@@ -203,7 +198,7 @@ def _dropzone() -> rx.Component:
             spacing="2",
         ),
         id=UPLOAD_ID,
-        accept=ACCEPT,
+        accept=media.ACCEPT_TYPES,
         multiple=True,
         max_files=listing_images.MAX_IMAGES,
         max_size=media.MAX_UPLOAD_BYTES,

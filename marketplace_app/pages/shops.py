@@ -17,11 +17,6 @@ from marketplace_app.components.layout import shell
 from marketplace_app.services import media
 from marketplace_app.state.shops import HoursRowView, PublicShopState, ShopApplyState
 
-IMAGE_ACCEPT = {
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/png": [".png"],
-    "image/webp": [".webp"],
-}
 SELECT_STYLE = {
     "height": "40px",
     "padding": "0 8px",
@@ -188,7 +183,7 @@ def picker(
             spacing="1",
         ),
         id=upload_id,
-        accept=IMAGE_ACCEPT,
+        accept=media.ACCEPT_TYPES,
         multiple=multiple,
         max_files=max_files,
         max_size=media.MAX_UPLOAD_BYTES,

@@ -24,6 +24,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from marketplace_app.services.errors import ValidationFailed
@@ -31,7 +32,18 @@ from marketplace_app.settings import settings
 
 RENDITION_WIDTHS = (320, 800, 1600)
 WEBP_QUALITY = 80
-UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP")
+UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+# iPhones save HEIC; libheif applies its rotation and resets EXIF orientation to 1.
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"})
+pillow_heif.register_heif_opener()
+# What upload inputs offer in the file chooser (the server checks the bytes anyway).
+ACCEPT_TYPES = {
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/png": [".png"],
+    "image/webp": [".webp"],
+    "image/heic": [".heic"],
+    "image/heif": [".heif"],
+}
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_ICC_BYTES = 256 * 1024
@@ -241,6 +253,8 @@ def _sniff(data: bytes) -> str | None:
         return "PNG"
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "HEIF"
     return None
 
 
@@ -283,7 +297,7 @@ def _decode(data: bytes, expected: str) -> Image.Image:
 def ingest_upload(data: bytes, *, effort: int = 4) -> StoredImage:
     """Validate a user's upload and store it re-encoded.
 
-    Only JPEG, PNG and WebP are accepted, up to 15 MB and 40 megapixels. The
+    Only JPEG, PNG, WebP and HEIC/HEIF are accepted, up to 15 MB and 40 megapixels. The
     file is checked by its first bytes, by Pillow's verifier and by a full
     decode (a truncated file fails); only the decoded pixels are kept.
 

@@ -131,6 +131,39 @@ def test_ingest_strips_exif_and_gps_and_applies_orientation(media_dir):
             assert top_left[2] > 150
 
 
+def test_heic_from_a_phone_is_upright_and_loses_its_gps(media_dir):
+    img = Image.new("RGB", (1200, 600), (30, 60, 200))
+    ImageDraw.Draw(img).rectangle((0, 0, 299, 149), fill=(230, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "SpyCam Inc"
+    gps = exif.get_ifd(0x8825)
+    gps[2] = (52.0, 31.0, 12.25)
+    buf = io.BytesIO()
+    img.save(buf, "HEIF", exif=exif.tobytes(), quality=90)
+    data = buf.getvalue()
+    assert data[4:12] == b"ftypheic"
+
+    stored = media.ingest_upload(data)
+
+    assert (stored.width, stored.height) == (600, 1200)
+    raw = media.rendition_path(stored.key, 1600).read_bytes()
+    assert b"Exif" not in raw and b"SpyCam" not in raw
+    with Image.open(media.rendition_path(stored.key, 800), formats=["WEBP"]) as im:
+        assert not im.getexif() and not im.info.get("exif")
+        rgb = im.convert("RGB")
+        assert rgb.getpixel((im.width - 5, 5))[0] > 150  # the red corner, top right
+
+
+def test_truncated_heic_is_refused_and_leaves_nothing(media_dir):
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 120, 10)).save(buf, "HEIF")
+    with pytest.raises(ValidationFailed) as refused:
+        media.ingest_upload(buf.getvalue()[: len(buf.getvalue()) // 2])
+    assert refused.value.fields == {"photos": media.ERROR_CORRUPT}
+    assert not media_dir.exists() or not any(media_dir.iterdir())
+
+
 def test_ingest_accepts_png_and_webp(media_dir):
     img = Image.new("RGB", (640, 480), (10, 120, 10))
     for data in (png_bytes(img), _webp_bytes(img)):
