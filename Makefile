@@ -34,8 +34,7 @@ format: setup ## ruff check --fix + ruff format
 
 migrations: setup ## New Alembic revision from model changes: make migrations MSG="add x"
 	@if [[ -z "$(strip $(MSG))" ]]; then echo 'usage: make migrations MSG="what changed"' >&2; exit 2; fi
-	$(ENV) python -c 'from marketplace_app.migrations import upgrade; upgrade()'
-	$(ENV) reflex db makemigrations --message "$(MSG)"
+	$(ENV) python -c 'import sys; from marketplace_app.migrations import make_revision; make_revision(sys.argv[1])' "$(MSG)"
 
 clean: ## Remove .venv, .web and tools/node_modules (keeps data/)
 	rm -rf .venv .web tools/node_modules

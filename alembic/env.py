@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import marketplace_app.models  # noqa: F401  (registers the tables)
 from marketplace_app.db import get_engines
+from marketplace_app.migrations import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,13 +30,21 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
         return
     with get_engines()[1].connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=conn,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
         conn.commit()

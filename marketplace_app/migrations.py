@@ -50,7 +50,8 @@ def is_search_index(name: str | None, type_: str) -> bool:
     return False
 
 
-def _include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+    """Alembic's ``include_name`` hook: everything except the search index."""
     return not is_search_index(name, type_)
 
 
@@ -84,6 +85,25 @@ def upgrade(url: str | None = None) -> None:
         connection.commit()
 
 
+def make_revision(message: str, url: str | None = None) -> None:
+    """Write a new migration for what the models add to the migrated database.
+
+    Unlike ``reflex db makemigrations``, this leaves the search index's own
+    tables and indexes alone (:func:`is_search_index`). Read the file it
+    writes: Alembic does not see CHECK constraints.
+
+    Args:
+        message: What changed, used in the revision's file name.
+        url: A SQLAlchemy URL; defaults to the configured DATABASE_URL.
+    """
+    upgrade(url)
+    engine = get_engines(url)[1]
+    config = alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)
+
+
 def pending_changes(url: str | None = None, metadata: MetaData | None = None) -> list:
     """List what differs between the models and the migrated database.
 
@@ -112,7 +132,7 @@ def pending_changes(url: str | None = None, metadata: MetaData | None = None) ->
                 "compare_server_default": False,
                 "render_as_batch": True,
                 "target_metadata": target,
-                "include_name": _include_name,
+                "include_name": include_name,
             },
         )
         diffs = compare_metadata(context, target)
