@@ -9,7 +9,7 @@ SHELL := /bin/bash
 PORT ?= 3000
 export PORT
 
-LINT_PATHS := marketplace_app tests rxconfig.py $(wildcard bench)
+LINT_PATHS := marketplace_app tests datasets rxconfig.py $(wildcard bench)
 ENV := . scripts/env.sh &&
 
 .PHONY: help setup run test lint format migrations clean

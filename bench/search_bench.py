@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="mp-bench-data-"))
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-DEFAULT_CATALOG = ROOT.parent / "shared" / "datasets" / "catalog.py"
+from datasets import catalog_script  # noqa: E402  (needs ROOT on sys.path)
+
+DEFAULT_CATALOG = catalog_script()
 KEYWORDS = ("lamp", "honey", "bicycle", "walnut")
 # keyword -> a category it is planted in, for the keyword + category + price query
 KEYWORD_CATEGORY = {"lamp": "home", "honey": "produce", "bicycle": "sports", "walnut": "furniture"}

@@ -8,7 +8,7 @@ cd "$ROOT"
 
 "$ROOT/scripts/system_deps.sh" || exit 1
 
-paths=(marketplace_app tests rxconfig.py)
+paths=(marketplace_app tests datasets rxconfig.py)
 [[ -d bench ]] && paths+=(bench)
 
 failed=()

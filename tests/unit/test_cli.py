@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlmodel import func, select
 
+from datasets import catalog_script
 from marketplace_app import cli
 from marketplace_app.db import read_session
 from marketplace_app.models import Listing, User
@@ -105,9 +106,8 @@ def test_migrate_builds_a_fresh_database(tmp_path, capsys):
 def _catalog_file(tmp_path, n: int):
     import subprocess
     import sys
-    from pathlib import Path
 
-    script = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "catalog.py"
+    script = catalog_script()
     path = tmp_path / "catalog.jsonl"
     subprocess.run(
         [sys.executable, str(script), "--n", str(n), "--seed", "5", "--out", str(path)],

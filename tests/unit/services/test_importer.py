@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
+from datasets import catalog_script
 from marketplace_app import migrations
 from marketplace_app.db import get_engines
 from marketplace_app.models import Category, Listing, Shop, ShopMember, User
 from marketplace_app.services import geo, importer, search
 from marketplace_app.services.passwords import needs_rehash, verify_password
 
-CATALOG_SCRIPT = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "catalog.py"
+CATALOG_SCRIPT = catalog_script()
 N = 400
 
 

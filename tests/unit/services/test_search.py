@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, SQLModel, select
 
+from datasets import catalog_script
 from marketplace_app import migrations
 from marketplace_app.db import get_engines
 from marketplace_app.models import Category, Listing, User
@@ -26,7 +27,7 @@ from marketplace_app.models.types import utcnow
 from marketplace_app.services import catalog, geo, importer, search
 from marketplace_app.services.search_text import query_terms
 
-CATALOG_SCRIPT = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "catalog.py"
+CATALOG_SCRIPT = catalog_script()
 N = 3000
 SEED = 7
 ORIGIN = geo.district_centre("Old Town")
