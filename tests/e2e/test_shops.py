@@ -84,7 +84,9 @@ def test_shop_from_application_to_a_product_found_in_search(
     ui.goto("/shop/apply")
     expect(ui.get_by_test_id("shop-status")).to_contain_text(re.compile("open|开张"))
     ui.goto("/account")
-    ui.get_by_test_id("account-shop-link").click()
+    shop_link = ui.get_by_test_id("account-shop-link")
+    expect(shop_link).to_have_attribute("href", re.compile(r"/shop/manage/?$"))  # session loaded
+    shop_link.click()
     expect(ui).to_have_url(re.compile(r"/shop/manage/?$"))
     ui.get_by_test_id("product-new").click()
     expect(ui).to_have_url(re.compile(r"/shop/manage/product/new/?$"))
