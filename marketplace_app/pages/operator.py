@@ -5,24 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.components.feedback import empty, loading, notice
+from marketplace_app.components.fields import error_text
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.state.operator import ApplicationView, OperatorState, ReportView
 
 Q = OperatorState
-
-
-def _row_error(key: rx.Var) -> rx.Component:
-    return rx.cond(
-        Q.row_errors.contains(key),
-        rx.text(
-            Q.row_errors[key].to(str),
-            color_scheme="red",
-            size="2",
-            role="alert",
-            data_testid="form-error",
-        ),
-    )
 
 
 def _reason_input(key: rx.Var, label_key: str) -> rx.Component:
@@ -36,6 +24,25 @@ def _reason_input(key: rx.Var, label_key: str) -> rx.Component:
             width="100%",
             data_testid="admin-reason",
         ),
+        width="100%",
+    )
+
+
+def _decision_form(
+    key: rx.Var, id_name: str, item_id: rx.Var, reason_key: str, on_submit, *buttons
+) -> rx.Component:
+    """A queue row's form: the item's id, a reason, the decision buttons and the row's error."""
+    return rx.form(
+        rx.vstack(
+            rx.el.input(type="hidden", name=id_name, default_value=item_id.to_string()),
+            _reason_input(key, reason_key),
+            rx.flex(*buttons, gap="8px", wrap="wrap"),
+            error_text(Q.row_errors, key),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=on_submit,
+        reset_on_submit=False,
         width="100%",
     )
 
@@ -85,39 +92,30 @@ def _application(app: ApplicationView) -> rx.Component:
             _fact("shop.pickup_point", app.pickup_point),
             _fact("shop.contact", app.contact),
             _fact("shop.hours", app.hours),
-            rx.form(
-                rx.vstack(
-                    rx.el.input(type="hidden", name="shop_id", default_value=app.id.to_string()),
-                    _reason_input(key, "queue.reject_reason"),
-                    rx.flex(
-                        rx.button(
-                            rx.icon("check", size=16, aria_hidden="true"),
-                            tr("queue.approve"),
-                            type="button",
-                            color_scheme="green",
-                            disabled=busy,
-                            on_click=Q.approve(app.id),
-                            data_testid="admin-approve",
-                        ),
-                        rx.button(
-                            rx.icon("x", size=16, aria_hidden="true"),
-                            tr("queue.reject"),
-                            type="submit",
-                            variant="soft",
-                            color_scheme="red",
-                            disabled=busy,
-                            data_testid="admin-reject",
-                        ),
-                        gap="8px",
-                        wrap="wrap",
-                    ),
-                    _row_error(key),
-                    spacing="2",
-                    width="100%",
+            _decision_form(
+                key,
+                "shop_id",
+                app.id,
+                "queue.reject_reason",
+                Q.reject,
+                rx.button(
+                    rx.icon("check", size=16, aria_hidden="true"),
+                    tr("queue.approve"),
+                    type="button",
+                    color_scheme="green",
+                    disabled=busy,
+                    on_click=Q.approve(app.id),
+                    data_testid="admin-approve",
                 ),
-                on_submit=Q.reject,
-                reset_on_submit=False,
-                width="100%",
+                rx.button(
+                    rx.icon("x", size=16, aria_hidden="true"),
+                    tr("queue.reject"),
+                    type="submit",
+                    variant="soft",
+                    color_scheme="red",
+                    disabled=busy,
+                    data_testid="admin-reject",
+                ),
             ),
             spacing="2",
             width="100%",
@@ -162,40 +160,29 @@ def _report(report: ReportView) -> rx.Component:
                 rx.text(
                     tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"
                 ),
-                rx.form(
-                    rx.vstack(
-                        rx.el.input(
-                            type="hidden", name="report_id", default_value=report.id.to_string()
-                        ),
-                        _reason_input(key, "queue.hide_reason"),
-                        rx.flex(
-                            rx.button(
-                                rx.icon("eye-off", size=16, aria_hidden="true"),
-                                tr("queue.hide"),
-                                type="submit",
-                                color_scheme="red",
-                                disabled=busy,
-                                on_click=Q.choose("hide"),
-                                data_testid="admin-hide",
-                            ),
-                            rx.button(
-                                tr("queue.dismiss"),
-                                type="submit",
-                                variant="soft",
-                                disabled=busy,
-                                on_click=Q.choose("dismiss"),
-                                data_testid="admin-dismiss",
-                            ),
-                            gap="8px",
-                            wrap="wrap",
-                        ),
-                        _row_error(key),
-                        spacing="2",
-                        width="100%",
+                _decision_form(
+                    key,
+                    "report_id",
+                    report.id,
+                    "queue.hide_reason",
+                    Q.decide_report,
+                    rx.button(
+                        rx.icon("eye-off", size=16, aria_hidden="true"),
+                        tr("queue.hide"),
+                        type="submit",
+                        color_scheme="red",
+                        disabled=busy,
+                        on_click=Q.choose("hide"),
+                        data_testid="admin-hide",
                     ),
-                    on_submit=Q.decide_report,
-                    reset_on_submit=False,
-                    width="100%",
+                    rx.button(
+                        tr("queue.dismiss"),
+                        type="submit",
+                        variant="soft",
+                        disabled=busy,
+                        on_click=Q.choose("dismiss"),
+                        data_testid="admin-dismiss",
+                    ),
                 ),
                 spacing="2",
                 flex="1",

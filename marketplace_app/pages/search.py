@@ -42,6 +42,23 @@ def _select(name: str, testid: str, label_key: str, options: list[rx.Component])
     )
 
 
+def _price(name: str, testid: str, label_key: str) -> rx.Component:
+    # Keyed by the applied value: the uncontrolled box is rebuilt when the filter changes.
+    return rx.box(
+        _label(label_key, f"f-{name}"),
+        rx.input(
+            id=f"f-{name}",
+            name=name,
+            default_value=SearchState.f[name].to(str),
+            key=SearchState.f[name].to(str),
+            input_mode="decimal",
+            data_testid=testid,
+            max_length=12,
+        ),
+        flex="1",
+    )
+
+
 def _category_option(cat: CategoryView) -> rx.Component:
     return rx.el.option(cat.name, value=cat.slug)
 
@@ -76,32 +93,8 @@ def _filters() -> rx.Component:
         ),
         rx.form(
             rx.hstack(
-                rx.box(
-                    _label("search.min_price", "f-min"),
-                    rx.input(
-                        id="f-min",
-                        name="min",
-                        default_value=SearchState.f["min"].to(str),
-                        key=SearchState.f["min"].to(str),
-                        input_mode="decimal",
-                        data_testid="filter-min-price",
-                        max_length=12,
-                    ),
-                    flex="1",
-                ),
-                rx.box(
-                    _label("search.max_price", "f-max"),
-                    rx.input(
-                        id="f-max",
-                        name="max",
-                        default_value=SearchState.f["max"].to(str),
-                        key=SearchState.f["max"].to(str),
-                        input_mode="decimal",
-                        data_testid="filter-max-price",
-                        max_length=12,
-                    ),
-                    flex="1",
-                ),
+                _price("min", "filter-min-price", "search.min_price"),
+                _price("max", "filter-max-price", "search.max_price"),
                 align="end",
                 width="100%",
             ),

@@ -5,253 +5,55 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.components.feedback import loading, notice
-from marketplace_app.components.fields import field_error
+from marketplace_app.components.fields import FormFields, checkbox, fieldset
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.services import listing_images, media
+from marketplace_app.components.not_found import not_found_box
+from marketplace_app.components.photos import photo_tile, picker, upload_progress
+from marketplace_app.services import listing_images
 from marketplace_app.state.sell import OptionView, PhotoView, SellState
 
 UPLOAD_ID = "sell-photos"
-E = SellState.errors
+F = FormFields(SellState, "sell-")
 
 
-def _label(key: str, html_for: str) -> rx.Component:
-    return rx.el.label(tr(key), html_for=html_for, font_weight="500", font_size="0.9em")
-
-
-def _field(*children: rx.Component) -> rx.Component:
-    return rx.box(*children, width="100%", display="flex", flex_direction="column", gap="4px")
-
-
-def _fieldset(legend_key: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.el.fieldset(
-        rx.el.legend(tr(legend_key), font_weight="600", padding="0 6px"),
-        *children,
-        border=f"1px solid {rx.color('gray', 5)}",
-        border_radius="8px",
-        padding="12px",
-        margin="0",
-        min_width="0",
-        width="100%",
-        background="white",
-        display="flex",
-        flex_direction="column",
-        gap="10px",
-        **props,
+def _amount(label_key: str, name: str, testid: str) -> rx.Component:
+    return F.text_input(
+        label_key,
+        name,
+        testid,
+        max_length=16,
+        input_mode="decimal",
+        auto_complete="off",
+        placeholder="0.00",
     )
 
 
-def _described(name: str) -> dict:
-    return {
-        "aria_invalid": rx.cond(E.contains(name), "true", "false"),
-        "aria_describedby": f"{name}-error",
-    }
-
-
-def _text(label_key: str, name: str, testid: str, max_length: int, **props) -> rx.Component:
-    return _field(
-        _label(label_key, f"sell-{name}"),
-        rx.input(
-            id=f"sell-{name}",
-            name=name,
-            default_value=SellState.values[name].to(str),
-            max_length=max_length,
-            data_testid=testid,
-            size="3",
-            width="100%",
-            **_described(name),
-            **props,
-        ),
-        field_error(E, name),
-    )
-
-
-def _select(
-    label_key: str, name: str, testid: str, options, option, placeholder_key: str
-) -> rx.Component:
-    return _field(
-        _label(label_key, f"sell-{name}"),
-        rx.el.select(
-            rx.el.option(tr(placeholder_key), value=""),
-            rx.foreach(options, option),
-            id=f"sell-{name}",
-            name=name,
-            default_value=SellState.values[name].to(str),
-            data_testid=testid,
-            height="40px",
-            padding="0 8px",
-            border=f"1px solid {rx.color('gray', 7)}",
-            border_radius="6px",
-            background="white",
-            font_size="16px",
-            width="100%",
-            **_described(name),
-        ),
-        field_error(E, name),
-    )
+def _select(label_key: str, name: str, testid: str, options, option) -> rx.Component:
+    return F.select(label_key, name, testid, options, option, placeholder_key="sell.choose")
 
 
 def _flag(label_key: str, name: str, testid: str) -> rx.Component:
-    return rx.el.label(
-        rx.checkbox(
-            name=name,
-            default_checked=SellState.flags[name].to(bool),
-            data_testid=testid,
-        ),
-        tr(label_key),
-        display="flex",
-        gap="8px",
-        align_items="center",
-        min_height="32px",
-    )
+    return checkbox(label_key, name, testid, SellState.flags[name].to(bool), min_height="32px")
 
 
 # -- photos
 
 
-def _icon_button(icon: str, label, on_click, testid: str, disabled=False) -> rx.Component:
-    return rx.icon_button(
-        rx.icon(icon, size=16, aria_hidden="true"),
-        type="button",
-        variant="soft",
-        size="2",
-        aria_label=label,
-        title=label,
-        on_click=on_click,
-        disabled=disabled,
-        data_testid=testid,
-    )
-
-
 def _preview(photo: PhotoView) -> rx.Component:
-    busy = SellState.photo_busy
-    return rx.box(
-        rx.image(
-            src=photo.src,
-            alt=photo.alt,
-            width="100%",
-            aspect_ratio="1",
-            object_fit="cover",
-            border_radius="6px",
-            background=rx.color("gray", 4),
-        ),
-        rx.cond(
-            photo.is_cover,
-            rx.badge(tr("sell.cover"), position="absolute", top="6px", left="6px", variant="solid"),
-        ),
-        rx.hstack(
-            _icon_button(
-                "chevron-left",
-                photo.left_label,
-                SellState.move_photo(photo.id, -1),
-                "sell-photo-left",
-                disabled=photo.is_first | busy,
-            ),
-            _icon_button(
-                "chevron-right",
-                photo.right_label,
-                SellState.move_photo(photo.id, 1),
-                "sell-photo-right",
-                disabled=photo.is_last | busy,
-            ),
-            _icon_button(
-                "star",
-                photo.cover_label,
-                SellState.make_cover(photo.id),
-                "sell-photo-cover",
-                disabled=photo.is_cover | busy,
-            ),
-            _icon_button(
-                "trash-2",
-                photo.remove_label,
-                SellState.remove_photo(photo.id),
-                "sell-photo-remove",
-                disabled=busy,
-            ),
-            spacing="1",
-            justify="between",
-            width="100%",
-            padding_top="6px",
-        ),
-        data_testid="sell-photo-preview",
-        position="relative",
-        role="group",
-        aria_label=photo.alt,
-    )
-
-
-def _dropzone() -> rx.Component:
-    zone = rx.upload.root(
-        rx.vstack(
-            rx.icon("camera", size=28, aria_hidden="true", color=rx.color("accent", 10)),
-            rx.button(
-                rx.icon("image-plus", size=16, aria_hidden="true"),
-                tr("sell.add_photos"),
-                type="button",
-                variant="soft",
-                size="3",
-                disabled=SellState.uploading,
-                data_testid="sell-photos-button",
-            ),
-            rx.text(tr("sell.photos_drop_hint"), size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-        ),
-        id=UPLOAD_ID,
-        accept=media.ACCEPT_TYPES,
-        multiple=True,
-        max_files=listing_images.MAX_IMAGES,
-        max_size=media.MAX_UPLOAD_BYTES,
-        no_keyboard=True,
-        disabled=SellState.uploading,
-        on_drop=SellState.upload_photos(
-            rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=SellState.upload_progress)
-        ),
-        on_drop_rejected=SellState.rejected,
-        border=f"2px dashed {rx.color('accent', 7)}",
-        border_radius="8px",
-        padding="16px",
-        background=rx.color("accent", 2),
-        cursor="pointer",
-        width="100%",
-        drag_active_style={"background": rx.color("accent", 4)},
-    )
-    # The hidden <input type=file> itself carries the contract's test id and a label.
-    file_input = zone.children[0].children[0]
-    file_input.custom_attrs.update({"data-testid": UPLOAD_ID, "aria-label": tr("sell.photos")})
-    return zone
-
-
-def _upload_progress() -> rx.Component:
-    return rx.cond(
-        SellState.uploading | SellState.sending,
-        rx.vstack(
-            rx.hstack(
-                rx.spinner(size="2"),
-                rx.text(
-                    tr("sell.uploading"),
-                    " (",
-                    SellState.upload_count,
-                    ") ",
-                    SellState.upload_percent,
-                    "%",
-                    size="2",
-                ),
-                align="center",
-                spacing="2",
-            ),
-            rx.progress(value=SellState.upload_percent, max=100, width="100%"),
-            role="status",
-            aria_live="polite",
-            width="100%",
-            spacing="1",
-            data_testid="sell-upload-progress",
-        ),
+    return photo_tile(
+        photo,
+        testid_prefix="sell-photo",
+        cover_key="sell.cover",
+        busy=SellState.photo_busy,
+        on_cover=SellState.make_cover,
+        on_remove=SellState.remove_photo,
+        on_move=SellState.move_photo,
     )
 
 
 def _photos() -> rx.Component:
-    return _fieldset(
+    return fieldset(
         "sell.photos",
         rx.text(tr("sell.photos_hint"), size="1", color_scheme="gray"),
         rx.grid(
@@ -260,9 +62,34 @@ def _photos() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        rx.cond(SellState.room_left, _dropzone()),
-        _upload_progress(),
-        field_error(E, "photos"),
+        rx.cond(
+            SellState.room_left,
+            picker(
+                UPLOAD_ID,
+                "sell.add_photos",
+                on_drop=SellState.upload_photos(
+                    rx.upload_files(
+                        upload_id=UPLOAD_ID, on_upload_progress=SellState.upload_progress
+                    )
+                ),
+                on_rejected=SellState.rejected,
+                busy=SellState.uploading,
+                multiple=True,
+                max_files=listing_images.MAX_IMAGES,
+                hint_key="sell.photos_drop_hint",
+                input_label_key="sell.photos",
+                button_testid="sell-photos-button",
+                large=True,
+            ),
+        ),
+        upload_progress(
+            SellState.uploading | SellState.sending,
+            SellState.upload_percent,
+            "sell-upload-progress",
+            label_key="sell.uploading",
+            count=SellState.upload_count,
+        ),
+        F.error("photos"),
         id="photos",
     )
 
@@ -279,23 +106,11 @@ def _district_option(name: rx.Var) -> rx.Component:
 
 
 def _details() -> rx.Component:
-    return _fieldset(
+    return fieldset(
         "sell.details",
-        _text("sell.title_label", "title", "sell-title", 80, auto_complete="off"),
-        _field(
-            _label("sell.description", "sell-description"),
-            rx.text_area(
-                id="sell-description",
-                name="description",
-                default_value=SellState.values["description"].to(str),
-                max_length=4000,
-                rows="5",
-                data_testid="sell-description",
-                width="100%",
-                size="3",
-                **_described("description"),
-            ),
-            field_error(E, "description"),
+        F.text_input("sell.title_label", "title", "sell-title", max_length=80, auto_complete="off"),
+        F.text_area(
+            "sell.description", "description", "sell-description", max_length=4000, rows="5"
         ),
         rx.grid(
             _select(
@@ -304,7 +119,6 @@ def _details() -> rx.Component:
                 "sell-category",
                 SellState.categories,
                 _category_option,
-                "sell.choose",
             ),
             _select(
                 "sell.condition",
@@ -312,7 +126,6 @@ def _details() -> rx.Component:
                 "sell-condition",
                 SellState.conditions,
                 _category_option,
-                "sell.choose",
             ),
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
@@ -322,17 +135,9 @@ def _details() -> rx.Component:
 
 
 def _price() -> rx.Component:
-    return _fieldset(
+    return fieldset(
         "sell.price_section",
-        _text(
-            "sell.price",
-            "price",
-            "sell-price",
-            16,
-            input_mode="decimal",
-            auto_complete="off",
-            placeholder="0.00",
-        ),
+        _amount("sell.price", "price", "sell-price"),
         rx.flex(
             _flag("sell.free", "free", "sell-free"),
             _flag("sell.negotiable", "negotiable", "sell-negotiable"),
@@ -344,22 +149,14 @@ def _price() -> rx.Component:
 
 def _fee(label_key: str, name: str, testid: str) -> rx.Component:
     return rx.box(
-        _text(
-            label_key,
-            name,
-            testid,
-            16,
-            input_mode="decimal",
-            auto_complete="off",
-            placeholder="0.00",
-        ),
+        _amount(label_key, name, testid),
         padding_left="28px",
         width="100%",
     )
 
 
 def _delivery() -> rx.Component:
-    return _fieldset(
+    return fieldset(
         "sell.delivery",
         _select(
             "sell.district",
@@ -367,7 +164,6 @@ def _delivery() -> rx.Component:
             "sell-district",
             SellState.districts,
             _district_option,
-            "sell.choose",
         ),
         rx.text(tr("sell.district_hint"), size="1", color_scheme="gray"),
         _flag("sell.pickup", "pickup", "sell-pickup"),
@@ -375,7 +171,7 @@ def _delivery() -> rx.Component:
         _fee("sell.local_fee", "local_fee", "sell-local-fee"),
         _flag("sell.courier", "courier", "sell-courier"),
         _fee("sell.courier_fee", "courier_fee", "sell-courier-fee"),
-        field_error(E, "delivery"),
+        F.error("delivery"),
         id="delivery",
     )
 
@@ -413,34 +209,14 @@ def _buttons() -> rx.Component:
 
 
 def _form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _photos(),
-            _details(),
-            _price(),
-            _delivery(),
-            field_error(E, "_form"),
-            rx.cond(SellState.notice != "", notice(SellState.notice)),
-            _buttons(),
-            spacing="4",
-            width="100%",
-        ),
-        on_submit=SellState.submit,
-        reset_on_submit=False,
-        key=SellState.form_key.to_string(),
-        width="100%",
-    )
-
-
-def _not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.heading(tr("listing.not_found"), size="5"),
-            rx.link(tr("sell.start_new"), href="/sell"),
-            align="center",
-        ),
-        padding="3em",
-        data_testid="not-found",
+    return F.form(
+        _photos(),
+        _details(),
+        _price(),
+        _delivery(),
+        F.error("_form"),
+        rx.cond(SellState.notice != "", notice(SellState.notice)),
+        _buttons(),
     )
 
 
@@ -451,7 +227,7 @@ def sell_page() -> rx.Component:
             SellState.loaded,
             rx.cond(
                 SellState.not_found,
-                _not_found(),
+                not_found_box("listing.not_found", "sell.start_new", "/sell"),
                 rx.vstack(
                     rx.hstack(
                         rx.heading(

@@ -9,22 +9,17 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.components.feedback import empty, loading, notice
-from marketplace_app.components.fields import field_error
+from marketplace_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    FormFields,
+    checkbox,
+    error_text,
+    fieldset,
+)
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.pages.shops import (
-    TIME_STYLE,
-    described,
-    field,
-    fieldset,
-    label,
-    not_found_box,
-    picker,
-    progress,
-    select,
-    text_area,
-    text_input,
-)
+from marketplace_app.components.not_found import not_found_box
+from marketplace_app.components.photos import photo_tile, picker, upload_progress
 from marketplace_app.services import listing_images, product_csv
 from marketplace_app.state.products import (
     CSV_UPLOAD_ID,
@@ -73,7 +68,7 @@ def _variant_chip(product_id: rx.Var, v: VariantChipView) -> rx.Component:
             aria_label=tr("product.stock_of") + " " + v.label,
             on_blur=ShopManageState.set_stock(product_id, v.id),
             data_testid="variant-stock-input",
-            **{**TIME_STYLE, "width": "6em"},
+            **{**NATIVE_INPUT_STYLE, "width": "6em"},
             key=v.id.to_string() + "-" + v.stock,
         ),
         rx.cond(
@@ -130,16 +125,7 @@ def _product_row(row: ProductRowView) -> rx.Component:
                     rx.foreach(row.variants, lambda v: _variant_chip(row.id, v)),
                     spacing="1",
                 ),
-                rx.cond(
-                    ShopManageState.row_errors.contains(row.id.to_string()),
-                    rx.text(
-                        ShopManageState.row_errors[row.id.to_string()],
-                        color_scheme="red",
-                        size="2",
-                        role="alert",
-                        data_testid="form-error",
-                    ),
-                ),
+                error_text(ShopManageState.row_errors, row.id.to_string()),
                 spacing="2",
                 flex="1",
                 min_width="0",
@@ -247,24 +233,11 @@ def manage_page() -> rx.Component:
 
 P = ProductEditorState
 PE = ProductEditorState.errors
-_F = {"values": ProductEditorState.values, "errors": ProductEditorState.errors, "prefix": "p-"}
+F = FormFields(ProductEditorState, "p-")
 
 
 def _option(o: OptionView) -> rx.Component:
     return rx.el.option(o.label, value=o.value)
-
-
-def _cell_error(name: rx.Var) -> rx.Component:
-    return rx.cond(
-        PE.contains(name),
-        rx.text(
-            PE[name].to(str),
-            color_scheme="red",
-            size="1",
-            role="alert",
-            data_testid="form-error",
-        ),
-    )
 
 
 def _variant_input(row: VariantFormRow, part: str, value: rx.Var, **props) -> rx.Component:
@@ -285,7 +258,7 @@ def _variant_input(row: VariantFormRow, part: str, value: rx.Var, **props) -> rx
             aria_invalid=rx.cond(PE.contains(name), "true", "false"),
             **props,
         ),
-        _cell_error(name),
+        error_text(PE, name, size="1"),
         min_width="0",
     )
 
@@ -335,7 +308,7 @@ def _variants() -> rx.Component:
         "product.variants",
         rx.text(tr("product.variants_hint"), size="1", color_scheme="gray"),
         rx.foreach(ProductEditorState.variants, _variant_row),
-        field_error(PE, "variants"),
+        F.error("variants"),
         rx.button(
             rx.icon("plus", size=16, aria_hidden="true"),
             tr("product.add_variant"),
@@ -349,18 +322,8 @@ def _variants() -> rx.Component:
 
 
 def _datetime(label_key: str, name: str, testid: str) -> rx.Component:
-    return field(
-        label(label_key, "p-" + name),
-        rx.el.input(
-            type="datetime-local",
-            id="p-" + name,
-            name=name,
-            default_value=ProductEditorState.values[name].to(str),
-            data_testid=testid,
-            **TIME_STYLE,
-            **described(PE, name),
-        ),
-        field_error(PE, name),
+    return F.control(
+        rx.el.input, label_key, name, testid, type="datetime-local", **NATIVE_INPUT_STYLE
     )
 
 
@@ -375,14 +338,13 @@ def _sale_and_stock() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        text_input(
+        F.text_input(
             "product.low_stock_threshold",
             "low_stock",
             "product-low-stock",
             max_length=9,
             input_mode="numeric",
             hint_key="product.low_stock_hint",
-            **_F,
         ),
     )
 
@@ -390,90 +352,41 @@ def _sale_and_stock() -> rx.Component:
 def _delivery() -> rx.Component:
     return fieldset(
         "product.delivery",
-        rx.el.label(
-            rx.checkbox(
-                name="pickup",
-                default_checked=ProductEditorState.pickup,
-                data_testid="product-pickup",
-            ),
-            tr("product.pickup"),
-            display="flex",
-            gap="8px",
-            align_items="center",
-        ),
+        checkbox("product.pickup", "pickup", "product-pickup", ProductEditorState.pickup),
         rx.grid(
-            text_input(
+            F.text_input(
                 "product.local_fee",
                 "local_delivery_fee",
                 "product-local-fee",
                 max_length=16,
                 input_mode="decimal",
                 placeholder="—",
-                **_F,
             ),
-            text_input(
+            F.text_input(
                 "product.courier_fee",
                 "courier_fee",
                 "product-courier-fee",
                 max_length=16,
                 input_mode="decimal",
                 placeholder="—",
-                **_F,
             ),
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
         ),
         rx.text(tr("product.fee_hint"), size="1", color_scheme="gray"),
-        field_error(PE, "delivery"),
+        F.error("delivery"),
     )
 
 
 def _photo(photo: ProductPhotoView) -> rx.Component:
-    busy = ProductEditorState.photo_busy
-    return rx.box(
-        rx.image(
-            src=photo.src,
-            alt=photo.alt,
-            width="100%",
-            aspect_ratio="1",
-            object_fit="cover",
-            border_radius="6px",
-        ),
-        rx.cond(
-            photo.is_cover,
-            rx.badge(
-                tr("product.cover"), position="absolute", top="6px", left="6px", variant="solid"
-            ),
-        ),
-        rx.hstack(
-            rx.icon_button(
-                rx.icon("star", size=14, aria_hidden="true"),
-                type="button",
-                size="1",
-                variant="soft",
-                aria_label=photo.cover_label,
-                title=photo.cover_label,
-                disabled=photo.is_cover | busy,
-                on_click=ProductEditorState.make_cover(photo.id),
-            ),
-            rx.icon_button(
-                rx.icon("trash-2", size=14, aria_hidden="true"),
-                type="button",
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                aria_label=photo.remove_label,
-                title=photo.remove_label,
-                disabled=busy,
-                on_click=ProductEditorState.remove_photo(photo.id),
-                data_testid="product-photo-remove",
-            ),
-            justify="between",
-            padding_top="4px",
-        ),
-        position="relative",
-        data_testid="product-photo-preview",
+    return photo_tile(
+        photo,
+        testid_prefix="product-photo",
+        cover_key="product.cover",
+        busy=ProductEditorState.photo_busy,
+        on_cover=ProductEditorState.make_cover,
+        on_remove=ProductEditorState.remove_photo,
     )
 
 
@@ -503,7 +416,7 @@ def _photos() -> rx.Component:
                     multiple=True,
                     max_files=listing_images.MAX_IMAGES,
                 ),
-                progress(
+                upload_progress(
                     ProductEditorState.uploading,
                     ProductEditorState.upload_percent,
                     "product-upload-progress",
@@ -513,7 +426,7 @@ def _photos() -> rx.Component:
             ),
             rx.text(tr("product.photos_after_save"), size="2", color_scheme="gray"),
         ),
-        field_error(PE, "photos"),
+        F.error("photos"),
         id="photos",
     )
 
@@ -561,40 +474,31 @@ def _editor_buttons() -> rx.Component:
 
 
 def _editor_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            fieldset(
-                "product.details",
-                text_input("product.title", "title", "product-title", max_length=80, **_F),
-                text_area(
-                    "product.description",
-                    "description",
-                    "product-description",
-                    max_length=4000,
-                    **_F,
-                ),
-                select(
-                    "product.category",
-                    "category",
-                    "product-category",
-                    ProductEditorState.categories,
-                    _option,
-                    **_F,
-                ),
+    return F.form(
+        fieldset(
+            "product.details",
+            F.text_input("product.title", "title", "product-title", max_length=80),
+            F.text_area(
+                "product.description",
+                "description",
+                "product-description",
+                max_length=4000,
             ),
-            _variants(),
-            _sale_and_stock(),
-            _delivery(),
-            field_error(PE, "_form"),
-            rx.cond(ProductEditorState.notice != "", notice(ProductEditorState.notice)),
-            _editor_buttons(),
-            spacing="4",
-            width="100%",
+            F.select(
+                "product.category",
+                "category",
+                "product-category",
+                ProductEditorState.categories,
+                _option,
+                placeholder_key="shop.choose",
+            ),
         ),
-        on_submit=ProductEditorState.submit,
-        reset_on_submit=False,
-        key=ProductEditorState.form_key.to_string(),
-        width="100%",
+        _variants(),
+        _sale_and_stock(),
+        _delivery(),
+        F.error("_form"),
+        rx.cond(ProductEditorState.notice != "", notice(ProductEditorState.notice)),
+        _editor_buttons(),
     )
 
 
@@ -605,7 +509,7 @@ def product_editor_page() -> rx.Component:
             ProductEditorState.loaded,
             rx.cond(
                 ProductEditorState.not_found,
-                not_found_box("product.back", "/shop/manage"),
+                not_found_box("shop.not_found", "product.back", "/shop/manage"),
                 rx.vstack(
                     rx.link(tr("product.back"), href="/shop/manage", size="2"),
                     rx.hstack(

@@ -21,9 +21,10 @@ from sqlmodel import Session, col, select
 from marketplace_app.models import AuditEntry, Listing, ListingImage, Report, Shop, User
 from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import listing_access, roles, search
+from marketplace_app.services import listing_access, search
 from marketplace_app.services.accounts import raise_if
-from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace_app.services.errors import NotFound, ValidationFailed
+from marketplace_app.services.shops import require_moderator
 
 TEXT_MAX = 1000
 RESOLUTION_MAX = 500
@@ -48,13 +49,6 @@ class ReportRow:
     shop_name: str | None
     cover_key: str | None
     open_reports: int
-
-
-def _moderator(session: Session, actor_id: int) -> User:
-    actor = session.get(User, actor_id) if isinstance(actor_id, int) else None
-    if actor is None or not roles.has_role(actor, "moderator"):
-        raise PermissionDenied()
-    return actor
 
 
 def _clean(value: object, limit: int) -> str:
@@ -132,7 +126,7 @@ def open_reports(
         PermissionDenied: ``actor_id`` is given and not a moderator.
     """
     if actor_id is not None:
-        _moderator(session, actor_id)
+        require_moderator(session, actor_id)
     reporter = User.__table__.alias("reporter")
     seller = User.__table__.alias("seller")
     cover = (
@@ -228,7 +222,7 @@ def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: s
         ValidationFailed: ``reason`` too long, or ``_form``
             ``error.report_handled`` when it was already handled.
     """
-    _moderator(session, actor_id)
+    require_moderator(session, actor_id)
     reason = _clean(reason, RESOLUTION_MAX)
     raise_if({"reason": "error.too_long" if len(reason) > RESOLUTION_MAX else None})
     report = _open_report(session, report_id)
@@ -264,7 +258,7 @@ def hide_listing(
         ValidationFailed: ``reason`` missing or too long; ``_form`` when the
             report was already handled.
     """
-    _moderator(session, actor_id)
+    require_moderator(session, actor_id)
     reason = _clean(reason, RESOLUTION_MAX)
     raise_if(
         {

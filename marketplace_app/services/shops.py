@@ -278,6 +278,45 @@ def _apply_fields(shop: Shop, data: ShopApplicationInput) -> None:
     shop.lat, shop.lon = geo.district_centre(data.district)
 
 
+def _checked(
+    session: Session, data: ShopApplicationInput, own_id: int | None
+) -> ShopApplicationInput:
+    """The cleaned form, or every problem with it (a name another shop uses is one).
+
+    Raises:
+        ValidationFailed: per field.
+    """
+    data = data.cleaned()
+    errors = data.errors()
+    if "name" not in errors and _name_taken(session, data.name, own_id):
+        errors["name"] = "error.shop_name_taken"
+    raise_if(errors)
+    return data
+
+
+def _stored_images(
+    logo: bytes | str | None, banner: bytes | str | None
+) -> tuple[media.StoredImage | str | None, media.StoredImage | str | None]:
+    """The logo and the banner, ingested or checked (neither is kept when one is refused)."""
+    logo_img = _stored_image(logo, "logo")
+    try:
+        banner_img = _stored_image(banner, "banner")
+    except ValidationFailed:
+        _forget(logo_img)
+        raise
+    return logo_img, banner_img
+
+
+def _set_images(
+    shop: Shop, logo: media.StoredImage | str | None, banner: media.StoredImage | str | None
+) -> None:
+    """Point the shop at a new logo and banner; None keeps the current one."""
+    if _key(logo):
+        shop.logo_key = _key(logo)
+    if _key(banner):
+        shop.banner_key = _key(banner)
+
+
 def _notify(session: Session, shop: Shop, kind: str) -> None:
     owner = session.get(User, shop.owner_id)
     if owner is None or not owner.email:
@@ -354,17 +393,8 @@ def apply(
     owned = shop if shop is not None and shop.owner_id == user_id else None
     if owned is not None and owned.status in LIVE_STATUSES:
         raise ValidationFailed({"_form": "error.shop_exists"})
-    data = data.cleaned()
-    errors = data.errors()
-    if "name" not in errors and _name_taken(session, data.name, owned.id if owned else None):
-        errors["name"] = "error.shop_name_taken"
-    raise_if(errors)
-    logo_img = _stored_image(logo, "logo")
-    try:
-        banner_img = _stored_image(banner, "banner")
-    except ValidationFailed:
-        _forget(logo_img)
-        raise
+    data = _checked(session, data, owned.id if owned else None)
+    logo_img, banner_img = _stored_images(logo, banner)
     try:
         if owned is None:
             owned = Shop(owner_id=user_id, name=data.name, slug=f"new-{secrets.token_hex(8)}")
@@ -374,10 +404,7 @@ def apply(
         owned.reviewed_at = None
         owned.reviewed_by = None
         owned.created_at = utcnow()
-        if _key(logo_img):
-            owned.logo_key = _key(logo_img)
-        if _key(banner_img):
-            owned.banner_key = _key(banner_img)
+        _set_images(owned, logo_img, banner_img)
         session.add(owned)
         session.flush()
         _assign_slug(session, owned)
@@ -419,23 +446,11 @@ def update_profile(
     shop = session.get(Shop, shop_id) if isinstance(shop_id, int) else None
     if shop is None or shop.owner_id != actor_id or shop.status != "approved":
         raise NotFound()
-    data = data.cleaned()
-    errors = data.errors()
-    if "name" not in errors and _name_taken(session, data.name, shop.id):
-        errors["name"] = "error.shop_name_taken"
-    raise_if(errors)
-    logo_img = _stored_image(logo, "logo")
-    try:
-        banner_img = _stored_image(banner, "banner")
-    except ValidationFailed:
-        _forget(logo_img)
-        raise
+    data = _checked(session, data, shop.id)
+    logo_img, banner_img = _stored_images(logo, banner)
     renamed = shop.name != data.name
     _apply_fields(shop, data)
-    if _key(logo_img):
-        shop.logo_key = _key(logo_img)
-    if _key(banner_img):
-        shop.banner_key = _key(banner_img)
+    _set_images(shop, logo_img, banner_img)
     if renamed:
         _assign_slug(session, shop)
     session.add(shop)

@@ -9,8 +9,6 @@ anything that is not the caller's shop's.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -21,9 +19,10 @@ from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
 from marketplace_app.services import catalog, listing_images, media, product_csv, products, roles
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
-from marketplace_app.state import forms
+from marketplace_app.state import forms, uploads
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
 from marketplace_app.state.session import LocaleState
+from marketplace_app.state.uploads import PHOTO_FIELD, PhotoEditor
 
 UPLOAD_ID = "product-photos"
 CSV_UPLOAD_ID = "csv-file"
@@ -291,7 +290,7 @@ def _requested_product(path: str) -> int | None:
     return int(tail) if tail.isdigit() and len(tail) < 12 else -1
 
 
-class ProductEditorState(rx.State):
+class ProductEditorState(PhotoEditor, rx.State):
     """``/shop/manage/product/new`` and ``/shop/manage/product/[id]``."""
 
     _shop_id: int = 0
@@ -522,6 +521,9 @@ class ProductEditorState(rx.State):
 
     # -- photos (listing_images does the work and the checks)
 
+    def _photo_listing_id(self) -> int:
+        return self._product_id
+
     async def _reload_photos(self, lang: str) -> None:
         images = await run_read(listing_images.list_images, current_user().id, self._product_id)
         self.photos = _photo_views(images, self.values.get("title", ""), lang)
@@ -530,25 +532,15 @@ class ProductEditorState(rx.State):
     @login_required
     async def upload_progress(self, progress: dict):
         """Show how far the browser got sending the photos."""
-        value = progress.get("progress", 0) if isinstance(progress, dict) else 0
-        if not self.uploading:
-            return  # a late report after the upload finished
-        try:
-            self.upload_percent = max(0, min(100, round(float(value) * 100)))
-        except (TypeError, ValueError):
-            self.upload_percent = 0
+        if self.uploading:  # else a late report after the upload finished
+            self.upload_percent = uploads.progress_percent(progress)
 
     @rx.event
     @login_required
     async def rejected_photos(self, files: list):
         """Files the browser refused before sending: say why."""
         loc = await self.get_state(LocaleState)
-        codes = set()
-        for item in files if isinstance(files, list) else []:
-            for err in item.get("errors", []) if isinstance(item, dict) else []:
-                codes.add(err.get("code") if isinstance(err, dict) else None)
-        key = media.ERROR_TOO_LARGE if "file-too-large" in codes else media.ERROR_TYPE
-        self.errors = {**self.errors, "photos": loc._tr(key)}
+        self.errors = {**self.errors, PHOTO_FIELD: loc._tr(uploads.refusal_key(files))}
 
     @rx.event
     @login_required
@@ -558,43 +550,19 @@ class ProductEditorState(rx.State):
         if not self._product_id:
             return
         user_id = current_user().id
-        files = list(files or [])[: listing_images.MAX_IMAGES + 1]
-        self.errors = {k: v for k, v in self.errors.items() if k != "photos"}
+        files = uploads.received_files(files, listing_images.MAX_IMAGES + 1)
+        self.errors = {k: v for k, v in self.errors.items() if k != PHOTO_FIELD}
         self.uploading = True
         yield
-        problem: ServiceError | None = None
         for upload in files:
-            blob = await upload.read(media.MAX_UPLOAD_BYTES + 1)
             try:
-                await run_read(listing_images.check_room, user_id, self._product_id, 1)
-                stored = await asyncio.to_thread(listing_images.ingest_all, [blob])
-                await run_write(listing_images.attach, user_id, self._product_id, stored)
+                await uploads.store_photo(user_id, self._product_id, upload)
             except ServiceError as error:
-                problem = problem or error
+                self._photo_failed(loc, error)
                 break
-        if problem is not None:
-            messages = loc._errors(problem)
-            self.errors = {
-                **self.errors,
-                "photos": messages.get("photos") or next(iter(messages.values())),
-            }
         self.uploading = False
         self.upload_percent = 0
-        with contextlib.suppress(NotFound):
-            await self._reload_photos(loc.lang)
-
-    async def _photo_action(self, fn, *args) -> None:
-        loc = await self.get_state(LocaleState)
-        if not self._product_id:
-            return
-        self.photo_busy = True
-        try:
-            await run_write(fn, current_user().id, self._product_id, *args)
-        except ServiceError as error:
-            self.errors = {**self.errors, "photos": next(iter(loc._errors(error).values()))}
-        with contextlib.suppress(NotFound):
-            await self._reload_photos(loc.lang)
-        self.photo_busy = False
+        await self._refresh_photos(loc.lang)
 
     @rx.event
     @login_required

@@ -8,7 +8,6 @@ user typed stays in the page when a save is refused.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -21,14 +20,14 @@ from marketplace_app.models import User
 from marketplace_app.models.catalog import CONDITIONS
 from marketplace_app.services import catalog, geo, listing_images, listings, media
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
-from marketplace_app.state import forms
+from marketplace_app.state import forms, uploads
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
 from marketplace_app.state.session import LocaleState
+from marketplace_app.state.uploads import PHOTO_FIELD, PhotoEditor
 
 TEXT_FIELDS = ("title", "description", "category", "condition", "price", "district")
 TEXT_FIELDS += ("local_fee", "courier_fee")
 FLAG_FIELDS = ("free", "negotiable", "pickup", "local_delivery", "courier")
-PHOTO_FIELD = "photos"
 AMOUNT_CHARS = 16
 
 
@@ -150,7 +149,7 @@ def _start_draft(session, user_id: int) -> int:
     return listings.start_draft(session, user_id).id
 
 
-class SellState(rx.State):
+class SellState(PhotoEditor, rx.State):
     """The sell form at ``/sell``, ``/sell?draft=ID`` and ``/sell/ID``."""
 
     _listing_id: int = 0
@@ -203,6 +202,9 @@ class SellState(rx.State):
         cats = await run_read(catalog.list_categories)
         self.categories = [OptionView(c.slug, translate(lang, f"category.{c.slug}")) for c in cats]
         self.conditions = [OptionView(c, translate(lang, f"condition.{c}")) for c in CONDITIONS]
+
+    def _photo_listing_id(self) -> int:
+        return self._listing_id
 
     async def _reload_photos(self, lang: str) -> None:
         if not self._listing_id:
@@ -318,28 +320,14 @@ class SellState(rx.State):
         Only the bar follows these events (the last one may arrive after the
         upload was handled); ``uploading`` belongs to :meth:`upload_photos`.
         """
-        value = progress.get("progress", 0) if isinstance(progress, dict) else 0
-        try:
-            self.upload_percent = max(0, min(100, round(float(value) * 100)))
-        except (TypeError, ValueError):
-            self.upload_percent = 0
+        self.upload_percent = uploads.progress_percent(progress)
 
     @rx.event
     @login_required
     async def rejected(self, files: list):
-        """Files the browser refused before sending (type or size): say why."""
+        """Files the browser refused before sending (type, size or too many): say why."""
         loc = await self.get_state(LocaleState)
-        codes = set()
-        for item in files if isinstance(files, list) else []:
-            errors = item.get("errors") if isinstance(item, dict) else None
-            for err in errors if isinstance(errors, list) else []:
-                codes.add(err.get("code") if isinstance(err, dict) else None)
-        if "file-too-large" in codes:
-            key = media.ERROR_TOO_LARGE
-        elif "too-many-files" in codes:
-            key = listing_images.E_TOO_MANY
-        else:
-            key = media.ERROR_TYPE
+        key = uploads.refusal_key(files, too_many_key=listing_images.E_TOO_MANY)
         self.errors = {**self.errors, PHOTO_FIELD: loc._tr(key, max=listing_images.MAX_IMAGES)}
 
     @rx.event
@@ -352,11 +340,7 @@ class SellState(rx.State):
         """
         loc = await self.get_state(LocaleState)
         user_id = current_user().id
-        # Over the websocket a browser could send anything here: keep real uploads only.
-        files = (
-            [f for f in files if isinstance(f, rx.UploadFile)] if isinstance(files, list) else []
-        )
-        files = files[: listing_images.MAX_IMAGES + 1]
+        files = uploads.received_files(files, listing_images.MAX_IMAGES + 1)
         if not files:
             return
         self.errors = {k: v for k, v in self.errors.items() if k != PHOTO_FIELD}
@@ -368,11 +352,8 @@ class SellState(rx.State):
             if await self._ensure_draft():
                 yield self._url_script()
             for upload in files:
-                blob = await upload.read(media.MAX_UPLOAD_BYTES + 1)
                 try:
-                    await run_read(listing_images.check_room, user_id, self._listing_id, 1)
-                    stored = await asyncio.to_thread(listing_images.ingest_all, [blob])
-                    await run_write(listing_images.attach, user_id, self._listing_id, stored)
+                    await uploads.store_photo(user_id, self._listing_id, upload)
                 except ValidationFailed as error:
                     problem = problem or error
                     if error.fields.get(PHOTO_FIELD) == listing_images.E_TOO_MANY:
@@ -384,31 +365,8 @@ class SellState(rx.State):
             self.upload_percent = 0
             self.upload_count = 0
         if problem is not None:
-            self.errors = {
-                **self.errors,
-                PHOTO_FIELD: loc._errors(problem).get(PHOTO_FIELD) or loc._tr("error.not_found"),
-            }
-        try:
-            await self._reload_photos(loc.lang)
-        except NotFound:
-            self.photos = []
-
-    async def _photo_action(self, fn, *args):
-        """Run a photo service call on the form's listing, then refresh the previews."""
-        loc = await self.get_state(LocaleState)
-        if not self._listing_id:
-            return
-        self.photo_busy = True
-        try:
-            await run_write(fn, current_user().id, self._listing_id, *args)
-        except ServiceError as error:
-            message = loc._errors(error).get(PHOTO_FIELD) or loc._tr(error.key)
-            self.errors = {**self.errors, PHOTO_FIELD: message}
-        try:
-            await self._reload_photos(loc.lang)
-        except NotFound:
-            self.photos = []
-        self.photo_busy = False
+            self._photo_failed(loc, problem)
+        await self._refresh_photos(loc.lang)
 
     @rx.event
     @login_required

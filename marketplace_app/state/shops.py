@@ -17,7 +17,7 @@ from marketplace_app.i18n import translate
 from marketplace_app.models import Shop
 from marketplace_app.services import geo, media, shops
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
-from marketplace_app.state import forms
+from marketplace_app.state import forms, uploads
 from marketplace_app.state.guard import current_user, login_required, public, run_read, run_write
 from marketplace_app.state.session import LocaleState
 from marketplace_app.state.views import CardView, card_view
@@ -149,13 +149,8 @@ class ShopApplyState(rx.State):
     @login_required
     async def upload_progress(self, progress: dict):
         """Show how far the browser got sending an image."""
-        value = progress.get("progress", 0) if isinstance(progress, dict) else 0
-        if not self.uploading:
-            return  # a late report after the upload finished
-        try:
-            self.upload_percent = max(0, min(100, round(float(value) * 100)))
-        except (TypeError, ValueError):
-            self.upload_percent = 0
+        if self.uploading:  # else a late report after the upload finished
+            self.upload_percent = uploads.progress_percent(progress)
 
     @rx.event
     @login_required
@@ -164,12 +159,7 @@ class ShopApplyState(rx.State):
         if field not in IMAGE_FIELDS:
             return
         loc = await self.get_state(LocaleState)
-        codes = set()
-        for item in files if isinstance(files, list) else []:
-            for err in item.get("errors", []) if isinstance(item, dict) else []:
-                codes.add(err.get("code") if isinstance(err, dict) else None)
-        key = media.ERROR_TOO_LARGE if "file-too-large" in codes else media.ERROR_TYPE
-        self.errors = {**self.errors, field: loc._tr(key)}
+        self.errors = {**self.errors, field: loc._tr(uploads.refusal_key(files))}
 
     @rx.event
     @login_required
@@ -178,7 +168,7 @@ class ShopApplyState(rx.State):
         if field not in IMAGE_FIELDS or not self.show_form:
             return
         loc = await self.get_state(LocaleState)
-        files = list(files or [])
+        files = uploads.received_files(files, 1)
         if not files:
             return
         self.uploading = field

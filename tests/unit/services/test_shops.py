@@ -14,23 +14,13 @@ from marketplace_app.services import media, roles, shops
 from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace_app.services.shops import ShopApplicationInput
 from tests.unit.services.conftest import make_user
+from tests.unit.shop_samples import SHOP_PROFILE
 
 WEEK = {day: [("08:00", "18:00")] for day in shops.WEEKDAYS[:5]}
 
 
 def application(**changes) -> ShopApplicationInput:
-    values = {
-        "name": "Corner Bakery",
-        "description": "Bread every morning.",
-        "address": "1 Clock Street",
-        "pickup_point": "At the counter",
-        "district": "Old Town",
-        "phone": "+86 571 8650 1234",
-        "email": "",
-        "hours": WEEK,
-    }
-    values.update(changes)
-    return ShopApplicationInput(**values)
+    return ShopApplicationInput(**{**SHOP_PROFILE, "email": "", "hours": WEEK, **changes})
 
 
 def fields_of(call) -> dict[str, str]:

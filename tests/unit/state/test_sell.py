@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-import io
-from pathlib import Path
-
 import pytest
-import reflex as rx
-from PIL import Image
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
 from marketplace_app.models import Category, Listing, ListingImage
-from marketplace_app.services import listing_images, listings, media
-from marketplace_app.settings import settings
+from marketplace_app.services import listing_images, listings
 from marketplace_app.state.my_listings import MyListingsState
 from marketplace_app.state.sell import SellState
+from tests.unit.media_helpers import image, temp_media, upload
 from tests.unit.state.conftest import call, redirect_target
 
 FULL_FORM = {
@@ -32,30 +26,13 @@ FULL_FORM = {
 
 @pytest.fixture(autouse=True)
 def media_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(media, "settings", dataclasses.replace(settings, upload_dir=tmp_path))
-    return media.media_dir()
+    return temp_media(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def sports(db):
     with write_session() as s:
         s.add(Category(slug="sports"))
-
-
-def jpeg(colour=(30, 90, 200)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (80, 60), colour).save(buf, "JPEG")
-    return buf.getvalue()
-
-
-def gif() -> bytes:
-    buf = io.BytesIO()
-    Image.new("P", (10, 10)).save(buf, "GIF")
-    return buf.getvalue()
-
-
-def upload(data: bytes, name: str = "photo.jpg") -> rx.UploadFile:
-    return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
 
 
 def listing(listing_id: int) -> Listing | None:
@@ -79,7 +56,7 @@ def published_listing(owner_id: int) -> int:
             s.add(Category(slug="sports"))
             s.flush()
         draft = listings.start_draft(s, owner_id)
-        listing_images.add_images(s, owner_id, draft.id, [jpeg(), jpeg((9, 9, 9))])
+        listing_images.add_images(s, owner_id, draft.id, [image(), image(colour=(9, 9, 9))])
         data = listings.ListingInput(
             title="Victim's lamp",
             category="sports",
@@ -102,7 +79,7 @@ def sell_form(make_state, token, query: str = "", path: str = "/sell") -> SellSt
 def test_logged_out_visitors_are_sent_to_log_in(make_state, db):
     state = make_state(SellState, token=None, path="/sell")
     assert redirect_target(call(state, "load")) == "/login?next=%2Fsell"
-    assert redirect_target(call(state, "upload_photos", [upload(jpeg())])) is not None
+    assert redirect_target(call(state, "upload_photos", [upload(image())])) is not None
     assert redirect_target(call(state, "submit", FULL_FORM)) is not None
     with read_session() as s:
         assert s.exec(select(Listing)).all() == []
@@ -138,7 +115,7 @@ def test_publishing_an_empty_form_keeps_a_draft_with_what_was_typed(make_state, 
 def test_upload_then_publish_goes_to_the_listing(make_state, login_as, sports, media_dir):
     user_id, token = login_as("seller@example.com")
     state = sell_form(make_state, token)
-    call(state, "upload_photos", [upload(jpeg()), upload(jpeg((0, 0, 0)), "b.png")])
+    call(state, "upload_photos", [upload(image()), upload(image(colour=(0, 0, 0)), "b.png")])
     assert state._listing_id and len(state.photos) == 2
     assert state.photos[0].is_cover and state.photos[0].src.endswith("-320.webp")
     assert state.photos[0].alt and state.photos[0].left_label
@@ -172,7 +149,8 @@ def test_a_refused_photo_shows_its_message_and_keeps_the_good_ones(
 ):
     _, token = login_as("seller@example.com")
     state = sell_form(make_state, token)
-    call(state, "upload_photos", [upload(jpeg()), upload(gif(), "x.gif")])
+    gif = image("GIF", colour=0, mode="P")
+    call(state, "upload_photos", [upload(image()), upload(gif, "x.gif")])
     assert len(state.photos) == 1
     assert "JPEG" in state.errors["photos"]
     assert len(image_ids(state._listing_id)) == 1
@@ -182,7 +160,7 @@ def test_a_refused_photo_shows_its_message_and_keeps_the_good_ones(
 def test_the_eleventh_photo_is_refused(make_state, login_as, sports):
     _, token = login_as("seller@example.com")
     state = sell_form(make_state, token)
-    call(state, "upload_photos", [upload(jpeg()) for _ in range(12)])
+    call(state, "upload_photos", [upload(image()) for _ in range(12)])
     assert len(state.photos) == listing_images.MAX_IMAGES
     assert "10" in state.errors["photos"]
     assert not state.room_left
@@ -191,7 +169,7 @@ def test_the_eleventh_photo_is_refused(make_state, login_as, sports):
 def test_photo_order_cover_and_removal(make_state, login_as, sports):
     _, token = login_as("seller@example.com")
     state = sell_form(make_state, token)
-    call(state, "upload_photos", [upload(jpeg()) for _ in range(3)])
+    call(state, "upload_photos", [upload(image()) for _ in range(3)])
     a, b, c = (p.id for p in state.photos)
     call(state, "move_photo", a, 1)
     assert [p.id for p in state.photos] == [b, a, c]
@@ -255,7 +233,7 @@ def test_another_seller_cannot_reach_my_listing_through_any_handler(make_state, 
         call(state, "make_cover", image_id)
         call(state, "remove_photo", image_id)
     call(state, "submit", {**FULL_FORM, "title": "Stolen"})
-    call(state, "upload_photos", [upload(jpeg())])
+    call(state, "upload_photos", [upload(image())])
     assert state._listing_id != listing_id  # the intruder got a draft of their own
 
     mine = make_state(MyListingsState, token=token, path="/my/listings")

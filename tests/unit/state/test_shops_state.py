@@ -6,13 +6,7 @@ handlers with made-up ids, changes nothing.
 
 from __future__ import annotations
 
-import dataclasses
-import io
-from pathlib import Path
-
 import pytest
-import reflex as rx
-from PIL import Image
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
@@ -27,19 +21,15 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.services import media, product_csv, products
-from marketplace_app.settings import settings
 from marketplace_app.state.operator import OperatorState
 from marketplace_app.state.products import CsvImportState, ProductEditorState, ShopManageState
 from marketplace_app.state.shops import PublicShopState, ShopApplyState
+from tests.unit.media_helpers import image, temp_media, upload
+from tests.unit.shop_samples import SHOP_PROFILE
 from tests.unit.state.conftest import call, redirect_target
 
 APPLICATION = {
-    "name": "Corner Bakery",
-    "description": "Bread every morning.",
-    "address": "1 Clock Street",
-    "pickup_point": "At the counter",
-    "district": "Old Town",
-    "phone": "+86 571 8650 1234",
+    **SHOP_PROFILE,
     "mon_open": "08:00",
     "mon_close": "18:00",
     "tue_closed": "on",
@@ -48,18 +38,7 @@ APPLICATION = {
 
 @pytest.fixture(autouse=True)
 def media_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(media, "settings", dataclasses.replace(settings, upload_dir=tmp_path))
-    return media.media_dir()
-
-
-def png() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), (10, 120, 60)).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def upload(data: bytes, name: str = "logo.png") -> rx.UploadFile:
-    return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
+    return temp_media(tmp_path, monkeypatch)
 
 
 def make_shop(owner_id: int, name: str, status: str = "approved") -> int:
@@ -118,6 +97,17 @@ def promote(user_id: int, role: str) -> None:
         s.get(User, user_id).role = role
 
 
+def report_listing(reporter_id: int, listing_id: int) -> int:
+    """An open "scam" report of a listing: its id."""
+    with write_session() as s:
+        report = Report(
+            reporter_id=reporter_id, target_type="listing", target_id=listing_id, reason="scam"
+        )
+        s.add(report)
+        s.flush()
+        return report.id
+
+
 @pytest.fixture
 def two_shops(login_as):
     """Shop A (owner a) with a product; shop B (owner b); a plain user c."""
@@ -146,9 +136,9 @@ def test_apply_with_a_logo_then_see_the_status(make_state, login_as):
     state = make_state(ShopApplyState, token=token, path="/shop/apply")
     call(state, "load")
     assert state.loaded and state.show_form and state.status == ""
-    call(state, "upload_image", "logo", [upload(png())])
+    call(state, "upload_image", "logo", [upload(image("PNG"))])
     assert state.logo_url.startswith("/media/") and state.errors == {}
-    call(state, "upload_image", "avatar", [upload(png())])  # unknown field: ignored
+    call(state, "upload_image", "avatar", [upload(image("PNG"))])  # unknown field: ignored
     call(state, "submit", {**APPLICATION, "name": "X"})
     assert state.errors["name"]  # refused, shown next to the field
     call(state, "submit", APPLICATION)
@@ -182,13 +172,7 @@ def test_guests_are_sent_to_log_in(make_state, db):
 def test_a_normal_user_cannot_use_the_operator_queue(make_state, login_as, two_shops):
     c_id, c_token = two_shops["c"]
     pending = make_shop(c_id, "Pending", status="pending")
-    with write_session() as s:
-        report = Report(
-            reporter_id=c_id, target_type="listing", target_id=two_shops["product"], reason="scam"
-        )
-        s.add(report)
-        s.flush()
-        report_id = report.id
+    report_id = report_listing(c_id, two_shops["product"])
     state = make_state(OperatorState, token=c_token, path="/admin/queue")
     assert redirect_target(call(state, "load")) == "/"
     assert state.applications == [] and state.reports == []
@@ -212,13 +196,7 @@ def test_a_moderator_approves_rejects_and_hides(make_state, login_as, two_shops)
     first = make_shop(c_id, "First", status="pending")
     d_id, _ = login_as("d@example.com", "Dee")
     second = make_shop(d_id, "Second", status="pending")
-    with write_session() as s:
-        report = Report(
-            reporter_id=c_id, target_type="listing", target_id=two_shops["product"], reason="scam"
-        )
-        s.add(report)
-        s.flush()
-        report_id = report.id
+    report_id = report_listing(c_id, two_shops["product"])
     state = make_state(OperatorState, token=mod_token, path="/admin/queue", query="tab=reports")
     call(state, "load")
     assert state.tab == "reports"
@@ -263,7 +241,7 @@ def test_another_shop_cannot_touch_a_product_through_any_handler(make_state, two
         call(editor, "unpublish")
         call(editor, "remove_photo", before[2][0])
         call(editor, "make_cover", before[2][0])
-        call(editor, "upload_photos", [upload(png(), "x.png")])
+        call(editor, "upload_photos", [upload(image("PNG"), "x.png")])
         call(
             editor,
             "submit",
@@ -311,7 +289,7 @@ def test_owner_creates_edits_and_publishes_through_the_editor(make_state, two_sh
     call(editor, "choose", "publish")
     call(editor, "submit", editor_form(editor, good))
     assert "photos" in editor.errors and editor.status == "draft"
-    call(editor, "upload_photos", [upload(png(), "p.png")])
+    call(editor, "upload_photos", [upload(image("PNG"), "p.png")])
     assert len(editor.photos) == 1
     call(editor, "choose", "publish")
     call(editor, "submit", editor_form(editor, good))
