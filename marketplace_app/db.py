@@ -3,14 +3,16 @@
 SQLite runs with WAL, foreign keys and a busy timeout. Reads use a deferred
 transaction; writes go through :func:`write_session`, which on SQLite starts
 with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing
-half-way through a read-modify-write.
+half-way through a read-modify-write, and queues this process's writers on a
+lock of its own first.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
@@ -18,6 +20,12 @@ from sqlmodel import Session
 from marketplace_app.settings import settings
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# SQLite admits one writer; the others poll with growing sleeps (the busy
+# timeout), which wastes the lock's free moments and starves unlucky writers
+# under load. This process's writers queue here instead and get the database
+# in turn. Reentrant, so a write inside a write fails as before, not forever.
+SQLITE_WRITE_TURN = threading.RLock()
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -89,13 +97,20 @@ def read_session() -> Iterator[Session]:
 def write_session() -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error.
 
+    On SQLite the transaction, commit included, holds this process's
+    :data:`SQLITE_WRITE_TURN`.
+
     Yields:
         A SQLModel session.
     """
-    with Session(write_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    engine = write_engine()
+    with ExitStack() as turn:
+        if engine.dialect.name == "sqlite":
+            turn.enter_context(SQLITE_WRITE_TURN)
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise

@@ -7,11 +7,22 @@ from marketplace_app.api.routes import make_api
 from marketplace_app.jobs.runner import run_jobs
 from marketplace_app.pages.account import account_page, addresses_page
 from marketplace_app.pages.auth import forgot_page, login_page, register_page, reset_page
+from marketplace_app.pages.balance import balance_page
+from marketplace_app.pages.cart import cart_page
+from marketplace_app.pages.checkout import checkout_page
 from marketplace_app.pages.favorites import favorites_page
 from marketplace_app.pages.home import home_page
+from marketplace_app.pages.inbox import inbox_page
 from marketplace_app.pages.listing import listing_page
 from marketplace_app.pages.my_listings import my_listings_page
 from marketplace_app.pages.operator import queue_page
+from marketplace_app.pages.orders import (
+    disputes_page,
+    order_group_page,
+    order_page,
+    orders_page,
+    seller_orders_page,
+)
 from marketplace_app.pages.search import search_page
 from marketplace_app.pages.sell import sell_page
 from marketplace_app.pages.shop_products import (
@@ -20,14 +31,24 @@ from marketplace_app.pages.shop_products import (
     product_editor_page,
 )
 from marketplace_app.pages.shops import apply_page, public_shop_page
-from marketplace_app.pages.upcoming import cart_page, inbox_page
 from marketplace_app.settings import settings
 from marketplace_app.state.account import AddressState, ProfileState
 from marketplace_app.state.auth import AuthState
+from marketplace_app.state.balance import BalanceState
+from marketplace_app.state.cart import CartState
 from marketplace_app.state.catalog import HomeState, ListingState
+from marketplace_app.state.checkout import CheckoutState
 from marketplace_app.state.favorites_page import FavoritesPageState
+from marketplace_app.state.inbox import InboxState
 from marketplace_app.state.my_listings import MyListingsState
 from marketplace_app.state.operator import OperatorState
+from marketplace_app.state.orders import (
+    DisputesState,
+    OrderGroupState,
+    OrdersState,
+    OrderState,
+    SellerOrdersState,
+)
 from marketplace_app.state.products import CsvImportState, ProductEditorState, ShopManageState
 from marketplace_app.state.search import SearchState
 from marketplace_app.state.sell import SellState
@@ -74,9 +95,20 @@ _add(queue_page, "/admin/queue", OperatorState.load)
 # --- finding: search, favorites, recently viewed (pages/search.py, pages/favorites.py) ---
 _add(search_page, "/search", SearchState.load)
 _add(favorites_page, "/favorites", FavoritesPageState.load)
+
 # --- buying: cart (pages/cart.py) ---
-_add(cart_page, "/cart")
+_add(cart_page, "/cart", CartState.load)
+
 # --- buying: checkout (pages/checkout.py) ---
+_add(checkout_page, "/checkout", CheckoutState.load)
+
 # --- buying: orders, inbox, disputes (pages/orders.py, pages/inbox.py) ---
-_add(inbox_page, "/inbox")
+_add(inbox_page, "/inbox", InboxState.load)
+_add(orders_page, "/orders", OrdersState.load)
+_add(order_group_page, "/orders/group/[group_id]", OrderGroupState.load)
+_add(order_page, "/orders/[number]", OrderState.load)
+_add(seller_orders_page, "/seller/orders", SellerOrdersState.load)
+_add(disputes_page, "/admin/disputes", DisputesState.load)
+
 # --- buying: payments, balance and statements (pages/balance.py) ---
+_add(balance_page, "/seller/balance", BalanceState.load)

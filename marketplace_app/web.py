@@ -4,6 +4,7 @@ from __future__ import annotations
 
 SESSION_COOKIE = "mp_session"
 LOCALE_COOKIE = "mp_locale"
+GUEST_CART_COOKIE = "mp_cart"  # a guest's cart token (HttpOnly; see api/guest_cart.py)
 
 
 def safe_next(value: str | None) -> str:

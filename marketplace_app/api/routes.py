@@ -15,12 +15,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from marketplace_app.api import sharing
+from marketplace_app.api import payments, sharing
+from marketplace_app.api.guest_cart import GuestCartCookie
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
-from marketplace_app.services import accounts, auth_sessions
+from marketplace_app.services import accounts, auth_sessions, carts
 from marketplace_app.settings import settings
-from marketplace_app.web import LOCALE_COOKIE, SESSION_COOKIE, safe_next
+from marketplace_app.web import GUEST_CART_COOKIE, LOCALE_COOKIE, SESSION_COOKIE, safe_next
 
 LOCALE_COOKIE_DAYS = 365
 
@@ -48,16 +49,21 @@ async def create_session(request: Request) -> Response:
         ticket = str(body.get("ticket", ""))[:200]
     except (ValueError, AttributeError):
         return JSONResponse({"ok": False}, status_code=400)
+    guest_cart = request.cookies.get(GUEST_CART_COOKIE)
     token = await asyncio.to_thread(
         _in_tx,
-        auth_sessions.redeem_login_ticket,
+        _log_in,
         ticket,
+        guest_cart,
         user_agent=request.headers.get("user-agent", "")[:255],
         ip=_client_ip(request),
     )
     if token is None:
         return JSONResponse({"ok": False}, status_code=401)
     response = JSONResponse({"ok": True})
+    if guest_cart:
+        # The guest cart is now the user's; the next page load brings a fresh token.
+        response.delete_cookie(GUEST_CART_COOKIE, path="/", httponly=True, samesite="lax")
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -68,6 +74,15 @@ async def create_session(request: Request) -> Response:
         path="/",
     )
     return response
+
+
+def _log_in(session, ticket: str, guest_cart: str | None, *, user_agent: str, ip: str):
+    """Redeem the ticket and, in the same transaction, merge the guest's cart into the user's."""
+    token = auth_sessions.redeem_login_ticket(session, ticket, user_agent=user_agent, ip=ip)
+    if token is not None and guest_cart:
+        user, _ = auth_sessions.session_user(session, token)
+        carts.merge_guest_cart(session, guest_cart, user.id)
+    return token
 
 
 async def delete_session(request: Request) -> Response:
@@ -191,7 +206,11 @@ def make_api() -> Starlette:
     media_dir = settings.upload_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     return Starlette(
-        middleware=[Middleware(_SecurityHeaders), Middleware(_UploadSizeLimit)],
+        middleware=[
+            Middleware(_SecurityHeaders),
+            Middleware(_UploadSizeLimit),
+            Middleware(GuestCartCookie),
+        ],
         routes=[
             Route("/api/session", create_session, methods=["POST"]),
             Route("/api/session", delete_session, methods=["DELETE"]),
@@ -199,6 +218,7 @@ def make_api() -> Starlette:
             Route("/share/listing/{listing_id}", sharing.share_listing, methods=["GET"]),
             Route("/sitemap-listings.xml", sharing.listings_sitemap, methods=["GET"]),
             Route("/robots.txt", sharing.robots, methods=["GET"]),
+            *payments.routes(),
             Mount("/media", app=_MediaFiles(directory=media_dir), name="media"),
         ],
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from marketplace_app.db import write_session
-from marketplace_app.services import auth_sessions, notifications
+from marketplace_app.jobs.order_timers import run_order_timers
+from marketplace_app.models.types import utcnow
+from marketplace_app.services import auth_sessions, carts, notifications
 
 OUTBOX_INTERVAL_S = 15
 PRUNE_EVERY_TICKS = 240  # about once an hour
@@ -16,18 +19,22 @@ log = logging.getLogger(__name__)
 
 def _prune() -> int:
     with write_session() as session:
-        return auth_sessions.prune_expired(session)
+        stale_carts = utcnow() - timedelta(days=carts.GUEST_CART_DAYS)
+        return auth_sessions.prune_expired(session) + carts.prune_guest_carts(session, stale_carts)
 
 
 async def run_jobs() -> None:
-    """Deliver queued emails every few seconds and prune stale login data hourly.
+    """Run the order timers and deliver queued emails every few seconds; prune hourly.
 
-    Emails are claimed with a conditional update, so several workers running
-    this loop never send one twice; pruning is idempotent.
+    Order timers run under a lease in the database and move each order with a
+    status-conditional update; emails are claimed with a conditional update;
+    so several workers running this loop never handle one thing twice.
+    Pruning is idempotent.
     """
     tick = 0
     while True:
         try:
+            await asyncio.to_thread(run_order_timers)
             await asyncio.to_thread(notifications.deliver_pending)
             if tick % PRUNE_EVERY_TICKS == 0:
                 await asyncio.to_thread(_prune)

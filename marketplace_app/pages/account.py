@@ -150,6 +150,34 @@ def account_page() -> rx.Component:
                 align_items="center",
                 gap="6px",
             ),
+            # buying: orders, inbox, disputes
+            rx.link(
+                rx.icon("receipt", size=16, aria_hidden="true"),
+                tr("orders.account_link"),
+                href="/orders",
+                data_testid="account-orders-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
+            ),
+            rx.link(
+                rx.icon("package-open", size=16, aria_hidden="true"),
+                tr("orders.seller_account_link"),
+                href="/seller/orders",
+                data_testid="account-seller-orders-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
+            ),
+            rx.link(
+                rx.icon("wallet", size=16, aria_hidden="true"),
+                tr("balance.account_link"),
+                href="/seller/balance",
+                data_testid="account-balance-link",
+                display="inline-flex",
+                align_items="center",
+                gap="6px",
+            ),
             # shops and the operator queue
             rx.link(
                 rx.icon("store", size=16, aria_hidden="true"),
@@ -167,6 +195,18 @@ def account_page() -> rx.Component:
                     tr("queue.account_link"),
                     href="/admin/queue",
                     data_testid="account-queue-link",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="6px",
+                ),
+            ),
+            rx.cond(
+                SessionState.is_moderator,
+                rx.link(
+                    rx.icon("scale", size=16, aria_hidden="true"),
+                    tr("disputes.account_link"),
+                    href="/admin/disputes",
+                    data_testid="account-disputes-link",
                     display="inline-flex",
                     align_items="center",
                     gap="6px",

@@ -194,6 +194,99 @@ def _variants() -> rx.Component:
     )
 
 
+def _cart_block_message() -> rx.Component:
+    return rx.match(
+        ListingState.cart_block,
+        ("own", rx.text(tr("cart.block.own"), size="2", color_scheme="gray")),
+        ("inactive", rx.text(tr("cart.block.inactive"), size="2", color_scheme="gray")),
+        ("sold_out", rx.text(tr("cart.block.sold_out"), size="2", color_scheme="red")),
+        rx.fragment(),
+    )
+
+
+def _add_to_cart() -> rx.Component:
+    """Quantity (shop products; resident items are always 1) and the add button."""
+    blocked = ListingState.cart_block != ""
+    return rx.form(
+        rx.hstack(
+            rx.cond(
+                ListingState.is_shop & ~blocked,
+                rx.box(
+                    rx.el.label(tr("cart.quantity"), html_for="quantity-input", font_size="0.85em"),
+                    rx.input(
+                        id="quantity-input",
+                        name="quantity",
+                        type="number",
+                        min=1,
+                        max=ListingState.quantity_max,
+                        default_value="1",
+                        key=ListingState.variant_id.to_string(),
+                        input_mode="numeric",
+                        aria_invalid=rx.cond(ListingState.cart_error != "", "true", "false"),
+                        aria_describedby="add-to-cart-error",
+                        data_testid="quantity-input",
+                        width="80px",
+                        size="3",
+                    ),
+                    display="flex",
+                    flex_direction="column",
+                    gap="2px",
+                ),
+            ),
+            rx.button(
+                rx.cond(
+                    ListingState.adding,
+                    rx.spinner(size="2"),
+                    rx.icon("shopping-cart", size=16, aria_hidden="true"),
+                ),
+                tr("cart.add"),
+                type="submit",
+                disabled=blocked | ListingState.adding,
+                aria_describedby="add-to-cart-error",
+                size="3",
+                data_testid="add-to-cart",
+            ),
+            align="end",
+            spacing="3",
+        ),
+        _cart_block_message(),
+        rx.cond(
+            ListingState.cart_error != "",
+            rx.text(
+                ListingState.cart_error,
+                id="add-to-cart-error",
+                color_scheme="red",
+                size="2",
+                role="alert",
+                data_testid="form-error",
+            ),
+        ),
+        rx.cond(
+            ListingState.cart_note != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle-check")),
+                rx.callout.text(
+                    ListingState.cart_note,
+                    " ",
+                    rx.link(tr("cart.view"), href="/cart", data_testid="view-cart"),
+                ),
+                color_scheme="green",
+                size="1",
+                role="status",
+                data_testid="toast",
+            ),
+        ),
+        on_submit=ListingState.add_to_cart,
+        reset_on_submit=False,
+        no_validate=True,  # the server caps at the stock and says so
+        width="100%",
+        display="flex",
+        flex_direction="column",
+        gap="8px",
+        data_testid="add-to-cart-form",
+    )
+
+
 def _details() -> rx.Component:
     return rx.vstack(
         rx.heading(ListingState.title, size="6", as_="h1", data_testid="listing-title"),
@@ -209,6 +302,7 @@ def _details() -> rx.Component:
                 aria_live="polite",
             ),
         ),
+        _add_to_cart(),
         rx.hstack(
             rx.badge(ListingState.kind_label, variant="surface"),
             rx.cond(

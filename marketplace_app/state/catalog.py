@@ -9,12 +9,13 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
-from marketplace_app.services import catalog, geo, media, products, recent, search
-from marketplace_app.services.errors import NotFound
+from marketplace_app.services import carts, catalog, geo, media, products, recent, search
+from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.settings import settings
+from marketplace_app.state.cart import whole_number
 from marketplace_app.state.guard import public, resolve_user, run_read, run_write
 from marketplace_app.state.origin import origin_for
-from marketplace_app.state.session import LocaleState
+from marketplace_app.state.session import LocaleState, SessionState, cart_owner
 from marketplace_app.state.views import (
     CardView,
     CategoryView,
@@ -121,6 +122,16 @@ class ListingState(rx.State):
 
     link_copied: bool = False
 
+    # Add to cart: why it is not possible ("own", "inactive", "sold_out" or ""),
+    # the most one line may hold, and the outcome of the last add.
+    is_shop: bool = False
+    cart_block: str = ""
+    quantity_max: int = 1
+    adding: bool = False
+    cart_note: str = ""
+    cart_error: str = ""
+    _variant_stock: dict[int, int] = {}
+
     @rx.event
     @public
     def share(self):
@@ -142,12 +153,72 @@ class ListingState(rx.State):
         chosen = next((v for v in self.variants if v.id == variant_id), None)
         if chosen is not None:
             self._pick(chosen)
+            self.cart_note = ""
+            self.cart_error = ""
 
     def _pick(self, variant: VariantView) -> None:
         self.variant_id = variant.id
         self.price = variant.price
         self.was_price = variant.was_price
         self.stock_label = variant.stock
+        self._cart_limits()
+
+    def _cart_limits(self) -> None:
+        """Whether (and how many) the caller may add, for the listing or chosen variant."""
+        stock = self._variant_stock.get(self.variant_id, 0) if self.variants else self.stock
+        if self.is_own:
+            self.cart_block = "own"
+        elif self.status != "active":
+            self.cart_block = "inactive"
+        elif stock <= 0:
+            self.cart_block = "sold_out"
+        else:
+            self.cart_block = ""
+        self.quantity_max = max(1, min(stock, carts.MAX_QUANTITY)) if self.is_shop else 1
+
+    @rx.event
+    @public
+    async def add_to_cart(self, form: dict):
+        """Put this listing (the chosen variant, in the typed quantity) into the caller's cart.
+
+        The cart is the logged-in user's, else the guest cookie's; the navigation
+        count is set from the result of the same transaction.
+        """
+        lang = (await self.get_state(LocaleState)).lang
+        self.cart_note = ""
+        self.cart_error = ""
+        if not self.listing_id or self.cart_block:
+            return
+        quantity = 1
+        if self.is_shop:
+            raw = form.get("quantity", "") if isinstance(form, dict) else ""
+            quantity = whole_number(raw, 1, carts.MAX_QUANTITY)
+            if quantity is None:
+                self.cart_error = translate(lang, "error.cart_quantity", max=self.quantity_max)
+                return
+        owner = await cart_owner(self)
+        if owner is None:
+            self.cart_error = translate(lang, "error.cart_no_cookie")
+            return
+        self.adding = True
+        yield
+        try:
+            added = await run_write(
+                carts.add, owner, self.listing_id, self.variant_id or None, quantity
+            )
+        except ServiceError as error:
+            messages = (await self.get_state(LocaleState))._errors(error)
+            self.cart_error = next(iter(messages.values()), "")
+            self.adding = False
+            return
+        (await self.get_state(SessionState)).cart_count = added.units
+        if not added.capped:
+            self.cart_note = translate(lang, "cart.added")
+        elif self.is_shop:
+            self.cart_note = translate(lang, "cart.capped", count=added.quantity)
+        else:
+            self.cart_note = translate(lang, "cart.already")
+        self.adding = False
 
     @rx.var
     def page_title(self) -> str:
@@ -167,6 +238,8 @@ class ListingState(rx.State):
         self.link_copied = False
         self.distance = ""
         self.views = ""
+        self.cart_note = ""
+        self.cart_error = ""
         yield
         user = await resolve_user(self)
         try:
@@ -177,12 +250,13 @@ class ListingState(rx.State):
             self.loading = False
             return
         self._show(detail, lang)
-        self.variants = [
-            variant_view(o, lang) for o in await run_read(products.variant_offers, listing_id)
-        ]
+        offers = await run_read(products.variant_offers, listing_id)
+        self._variant_stock = {o.id: o.stock for o in offers}
+        self.variants = [variant_view(o, lang) for o in offers]
         self.variant_id = 0
         if self.variants:
             self._pick(next((v for v in self.variants if not v.sold_out), self.variants[0]))
+        self._cart_limits()
         self.listing_id = listing_id
         self.distance = _distance_label(detail, origin_for(user))
         self.found = True
@@ -205,6 +279,7 @@ class ListingState(rx.State):
         self.status_label = translate(lang, f"listing.status.{d.status}")
         self.district = d.district
         self.stock = d.stock
+        self.is_shop = d.kind == "shop"
         self.stock_label = stock_text(d.stock, lang) if d.kind == "shop" else ""
         self.negotiable = d.negotiable
         self.images = [

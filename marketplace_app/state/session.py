@@ -7,11 +7,12 @@ import json
 import reflex as rx
 
 from marketplace_app.i18n import catalog, normalize_locale, translate
-from marketplace_app.services import auth_sessions, carts
+from marketplace_app.services import auth_sessions, carts, inbox
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
 from marketplace_app.state.favorites import FavoriteState
 from marketplace_app.state.guard import (
+    AuthUser,
     cookie_value,
     login_required,
     public,
@@ -21,7 +22,28 @@ from marketplace_app.state.guard import (
     session_token,
 )
 from marketplace_app.state.nav import NavState
-from marketplace_app.web import LOCALE_COOKIE
+from marketplace_app.web import GUEST_CART_COOKIE, LOCALE_COOKIE
+
+
+def owner_for(user: AuthUser | None, cookie_header: str) -> carts.CartOwner | None:
+    """Whose cart a browser holds: the user's when logged in, else its guest cookie's.
+
+    Args:
+        user: the logged-in user, or None.
+        cookie_header: the websocket's Cookie header.
+
+    Returns:
+        The owner, or None for a guest without a (well-formed) cart cookie.
+    """
+    if user is not None:
+        return carts.CartOwner.user(user.id)
+    token = cookie_value(cookie_header, GUEST_CART_COOKIE)
+    return carts.CartOwner.guest(token) if carts.valid_guest_token(token) else None
+
+
+async def cart_owner(state: rx.State) -> carts.CartOwner | None:
+    """The cart owner behind a handler's browser, found on the server from its cookies."""
+    return owner_for(await resolve_user(state), state.router.headers.cookie)
 
 
 class LocaleState(rx.State):
@@ -74,8 +96,9 @@ class SessionState(rx.State):
         self.user_name = user.name if user else ""
         self.is_moderator = bool(user and user.has_role("moderator"))
         self.is_shop = bool(user and user.shop_ids)
-        self.cart_count = await run_read(carts.count_units, user.id) if user else 0
-        self.unread_count = 0
+        owner = owner_for(user, self.router.headers.cookie)
+        self.cart_count = await run_read(carts.units, owner) if owner else 0
+        self.unread_count = await run_read(inbox.unread_count, user.id) if user else 0
         self.ready = True
         await (await self.get_state(NavState))._load(loc.lang)
         await (await self.get_state(FavoriteState))._load(user.id if user else None)

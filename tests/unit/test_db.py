@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from marketplace_app import migrations
 from marketplace_app.db import SQLITE_BUSY_TIMEOUT_MS, get_engines
 from marketplace_app.models import Category, Listing, User
+from tests.unit.conftest import write_turn_is_free
 
 
 class Db(NamedTuple):
@@ -216,3 +217,29 @@ def test_conditional_stock_update_never_oversells(dbx):
     assert sum(sold) == units
     assert sorted(set(sold)) == [0, 1]
     assert stock_of(dbx, listing.id) == 0
+
+
+def test_write_sessions_queue_in_turn_and_give_the_turn_back(db):
+    """Twenty threads writing at once on SQLite all commit; an error still frees the turn."""
+    from marketplace_app import db as db_module
+
+    errors: list[BaseException] = []
+
+    def add_category(i: int) -> None:
+        try:
+            with db_module.write_session() as s:
+                s.add(Category(slug=f"turn-{i}"))
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add_category, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with pytest.raises(IntegrityError), db_module.write_session() as s:
+        s.add(Category(slug="turn-0"))
+    assert write_turn_is_free()
+    with db_module.read_session() as s:
+        assert len(s.exec(select(Category).where(Category.slug.startswith("turn-"))).all()) == 20

@@ -33,6 +33,12 @@ PUBLIC = {
     "ListingState.select_variant",
     "ListingState.share",
     # --- buying: cart ---
+    "CartState.load",
+    "CartState.set_quantity",
+    "CartState.submit_quantity",
+    "CartState.remove_line",
+    "CartState.accept_price",
+    "ListingState.add_to_cart",
     # --- buying: checkout ---
     # --- buying: orders, inbox, disputes ---
     # --- buying: payments, balance ---
