@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import random
@@ -252,23 +253,11 @@ def place_all(
     Returns:
         Wall seconds, this process's CPU seconds, latencies, outcome counts.
     """
-    from sqlmodel import Session
-
-    from marketplace_app.db import get_engines
+    from marketplace_app.db import write_session_for
     from marketplace_app.services import checkout
     from marketplace_app.services.checkout import CheckoutRefused
 
-    engine = get_engines(url)[1]
-
-    @contextmanager
-    def write() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    write = functools.partial(write_session_for, url)
 
     todo = list(checkouts)
     lock = threading.Lock()

@@ -14,6 +14,7 @@ See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlmodel import Session
 
     from marketplace_app import migrations
-    from marketplace_app.db import get_engines
+    from marketplace_app.db import get_engines, write_session_for
     from marketplace_app.services import geo, importer, search
 
     path, stats = dataset(args.n, args.seed, args.cache, args.catalog)
@@ -81,17 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     url = args.postgres or f"sqlite:///{workdir / 'bench.db'}"
     backend = "postgresql" if args.postgres else "sqlite"
     migrations.upgrade(url)
-    read_engine, write_engine = get_engines(url)
-
-    @contextmanager
-    def write():
-        with Session(write_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    read_engine = get_engines(url)[0]
+    write = functools.partial(write_session_for, url)
 
     with Session(read_engine) as session:
         existing = session.connection().exec_driver_sql("SELECT count(*) FROM listings").scalar()

@@ -94,6 +94,18 @@ def read_session() -> Iterator[Session]:
 
 
 @contextmanager
+def _transaction(engine: Engine) -> Iterator[Session]:
+    """One transaction on ``engine``: committed on success, rolled back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
 def write_session() -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error.
 
@@ -107,10 +119,23 @@ def write_session() -> Iterator[Session]:
     with ExitStack() as turn:
         if engine.dialect.name == "sqlite":
             turn.enter_context(SQLITE_WRITE_TURN)
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with _transaction(engine) as session:
+            yield session
+
+
+@contextmanager
+def write_session_for(url: str) -> Iterator[Session]:
+    """One write transaction on the database at ``url`` (like :func:`write_session`).
+
+    For tools and tests that work on a database of their own. It does not queue
+    on :data:`SQLITE_WRITE_TURN`, which serves the app's configured database, so
+    concurrent writers meet SQLite's own lock.
+
+    Args:
+        url: A SQLAlchemy URL.
+
+    Yields:
+        A SQLModel session.
+    """
+    with _transaction(get_engines(url)[1]) as session:
+        yield session

@@ -21,6 +21,23 @@ def loading(testid: str = "loading") -> rx.Component:
     )
 
 
+def loaded_list(
+    loaded: rx.Var, rows: rx.Var, content: rx.Component, when_empty: rx.Component
+) -> rx.Component:
+    """A spinner until loaded; then ``content``, or ``when_empty`` when ``rows`` is empty.
+
+    Args:
+        loaded: a state's bool var, true once the rows are in.
+        rows: the state's list var.
+        content: what shows the rows.
+        when_empty: what shows instead when there are none (usually :func:`empty`).
+
+    Returns:
+        The conditional component.
+    """
+    return rx.cond(loaded, rx.cond(rows.length() > 0, content, when_empty), loading())
+
+
 def empty(message_key: str, action_key: str | None = None, href: str = "/") -> rx.Component:
     """An empty list: what it means and a way on."""
     return rx.center(

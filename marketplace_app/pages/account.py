@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.components.feedback import empty, loading, notice
+from marketplace_app.components.feedback import empty, loaded_list, loading, notice
 from marketplace_app.components.fields import field_error, text_field
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
@@ -110,6 +110,19 @@ def _password_form() -> rx.Component:
     )
 
 
+def _account_link(icon: str, label: str | rx.Var, href: str | rx.Var, testid: str) -> rx.Component:
+    """A link of the account page's list (``label`` is a catalog key or a text Var)."""
+    return rx.link(
+        rx.icon(icon, size=16, aria_hidden="true"),
+        tr(label) if isinstance(label, str) else label,
+        href=href,
+        data_testid=testid,
+        display="inline-flex",
+        align_items="center",
+        gap="6px",
+    )
+
+
 def account_page() -> rx.Component:
     """``/account``."""
     return shell(
@@ -132,84 +145,40 @@ def account_page() -> rx.Component:
                 ProfileState.password_changed,
                 notice(tr("account.password_changed")),
             ),
-            rx.link(
-                rx.icon("map-pin", size=16, aria_hidden="true"),
-                tr("account.addresses"),
-                href="/account/addresses",
-                data_testid="account-addresses-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
+            _account_link(
+                "map-pin", "account.addresses", "/account/addresses", "account-addresses-link"
             ),
-            rx.link(
-                rx.icon("package", size=16, aria_hidden="true"),
-                tr("my_listings.account_link"),
-                href="/my/listings",
-                data_testid="account-my-listings-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
+            _account_link(
+                "package", "my_listings.account_link", "/my/listings", "account-my-listings-link"
             ),
             # buying: orders, inbox, disputes
-            rx.link(
-                rx.icon("receipt", size=16, aria_hidden="true"),
-                tr("orders.account_link"),
-                href="/orders",
-                data_testid="account-orders-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
+            _account_link("receipt", "orders.account_link", "/orders", "account-orders-link"),
+            _account_link(
+                "package-open",
+                "orders.seller_account_link",
+                "/seller/orders",
+                "account-seller-orders-link",
             ),
-            rx.link(
-                rx.icon("package-open", size=16, aria_hidden="true"),
-                tr("orders.seller_account_link"),
-                href="/seller/orders",
-                data_testid="account-seller-orders-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
-            ),
-            rx.link(
-                rx.icon("wallet", size=16, aria_hidden="true"),
-                tr("balance.account_link"),
-                href="/seller/balance",
-                data_testid="account-balance-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
+            _account_link(
+                "wallet", "balance.account_link", "/seller/balance", "account-balance-link"
             ),
             # shops and the operator queue
-            rx.link(
-                rx.icon("store", size=16, aria_hidden="true"),
+            _account_link(
+                "store",
                 rx.cond(SessionState.is_shop, tr("shop.account_manage"), tr("shop.account_apply")),
-                href=rx.cond(SessionState.is_shop, "/shop/manage", "/shop/apply"),
-                data_testid="account-shop-link",
-                display="inline-flex",
-                align_items="center",
-                gap="6px",
+                rx.cond(SessionState.is_shop, "/shop/manage", "/shop/apply"),
+                "account-shop-link",
             ),
             rx.cond(
                 SessionState.is_moderator,
-                rx.link(
-                    rx.icon("shield-check", size=16, aria_hidden="true"),
-                    tr("queue.account_link"),
-                    href="/admin/queue",
-                    data_testid="account-queue-link",
-                    display="inline-flex",
-                    align_items="center",
-                    gap="6px",
+                _account_link(
+                    "shield-check", "queue.account_link", "/admin/queue", "account-queue-link"
                 ),
             ),
             rx.cond(
                 SessionState.is_moderator,
-                rx.link(
-                    rx.icon("scale", size=16, aria_hidden="true"),
-                    tr("disputes.account_link"),
-                    href="/admin/disputes",
-                    data_testid="account-disputes-link",
-                    display="inline-flex",
-                    align_items="center",
-                    gap="6px",
+                _account_link(
+                    "scale", "disputes.account_link", "/admin/disputes", "account-disputes-link"
                 ),
             ),
             rx.cond(
@@ -361,16 +330,13 @@ def addresses_page() -> rx.Component:
                 align="center",
             ),
             rx.cond(AddressState.form_open, _address_form()),
-            rx.cond(
+            loaded_list(
                 AddressState.loaded,
-                rx.cond(
-                    AddressState.addresses.length() > 0,
-                    rx.vstack(
-                        rx.foreach(AddressState.addresses, _address_row), width="100%", spacing="3"
-                    ),
-                    empty("address.empty"),
+                AddressState.addresses,
+                rx.vstack(
+                    rx.foreach(AddressState.addresses, _address_row), width="100%", spacing="3"
                 ),
-                loading(),
+                empty("address.empty"),
             ),
             spacing="4",
             width="100%",

@@ -129,29 +129,52 @@ SELECT_STYLE = {
 }
 
 
+def _select(
+    label_key: str,
+    select_id: rx.Var,
+    options: rx.Var,
+    value: rx.Var,
+    on_change,
+    error: rx.Var,
+    testid: str,
+    none_key: str,
+) -> list[rx.Component]:
+    """A labelled select of ``options``; ``none_key``'s note when there are none."""
+    return [
+        rx.el.label(tr(label_key), html_for=select_id, font_weight="500", font_size="0.9em"),
+        rx.cond(
+            options.length() > 0,
+            rx.el.select(
+                rx.foreach(options, _option),
+                id=select_id,
+                value=value,
+                on_change=on_change,
+                aria_invalid=rx.cond(error != "", "true", "false"),
+                data_testid=testid,
+                style=SELECT_STYLE,
+            ),
+            rx.text(tr(none_key), size="2", color_scheme="orange"),
+        ),
+        _error(error),
+    ]
+
+
 def _slot_picker(part: PartView) -> rx.Component:
     return rx.vstack(
         rx.cond(
             part.pickup_place != "",
             rx.text(tr("checkout.pickup_at"), " ", part.pickup_place, size="2"),
         ),
-        rx.el.label(
-            tr("checkout.pickup_time"), html_for=part.slot_id, font_weight="500", font_size="0.9em"
+        *_select(
+            "checkout.pickup_time",
+            part.slot_id,
+            part.slots,
+            part.slot,
+            lambda v: CheckoutState.choose_slot(part.key, v),
+            part.slot_error,
+            "slot-select",
+            "checkout.no_slots",
         ),
-        rx.cond(
-            part.slots.length() > 0,
-            rx.el.select(
-                rx.foreach(part.slots, _option),
-                id=part.slot_id,
-                value=part.slot,
-                on_change=lambda v: CheckoutState.choose_slot(part.key, v),
-                aria_invalid=rx.cond(part.slot_error != "", "true", "false"),
-                data_testid="slot-select",
-                style=SELECT_STYLE,
-            ),
-            rx.text(tr("checkout.no_slots"), size="2", color_scheme="orange"),
-        ),
-        _error(part.slot_error),
         spacing="1",
         width="100%",
     )
@@ -159,23 +182,16 @@ def _slot_picker(part: PartView) -> rx.Component:
 
 def _address_picker(part: PartView) -> rx.Component:
     return rx.vstack(
-        rx.el.label(
-            tr("checkout.address"), html_for=part.address_id, font_weight="500", font_size="0.9em"
+        *_select(
+            "checkout.address",
+            part.address_id,
+            CheckoutState.addresses,
+            part.address,
+            lambda v: CheckoutState.choose_address(part.key, v),
+            part.address_error,
+            "address-select",
+            "checkout.no_address",
         ),
-        rx.cond(
-            CheckoutState.addresses.length() > 0,
-            rx.el.select(
-                rx.foreach(CheckoutState.addresses, _option),
-                id=part.address_id,
-                value=part.address,
-                on_change=lambda v: CheckoutState.choose_address(part.key, v),
-                aria_invalid=rx.cond(part.address_error != "", "true", "false"),
-                data_testid="address-select",
-                style=SELECT_STYLE,
-            ),
-            rx.text(tr("checkout.no_address"), size="2", color_scheme="orange"),
-        ),
-        _error(part.address_error),
         rx.link(
             tr("checkout.add_address"),
             href="/account/addresses",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.components.cards import card_grid
-from marketplace_app.components.feedback import empty, loading
+from marketplace_app.components.feedback import empty, loaded_list
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.state.favorites_page import FavoritesPageState
@@ -16,18 +16,15 @@ def favorites_page() -> rx.Component:
     return shell(
         rx.vstack(
             rx.heading(tr("favorites.title"), size="6", as_="h1"),
-            rx.cond(
+            loaded_list(
                 FavoritesPageState.loaded,
-                rx.cond(
-                    FavoritesPageState.cards.length() > 0,
-                    rx.box(
-                        card_grid(FavoritesPageState.cards),
-                        data_testid="favorites-list",
-                        width="100%",
-                    ),
-                    empty("favorites.empty", "favorites.browse", "/search"),
+                FavoritesPageState.cards,
+                rx.box(
+                    card_grid(FavoritesPageState.cards),
+                    data_testid="favorites-list",
+                    width="100%",
                 ),
-                loading(),
+                empty("favorites.empty", "favorites.browse", "/search"),
             ),
             rx.cond(
                 FavoritesPageState.recent.length() > 0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.components.feedback import empty, loading
+from marketplace_app.components.feedback import empty, loaded_list
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.state.inbox import InboxItemView, InboxState
@@ -87,23 +87,20 @@ def inbox_page() -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.cond(
+            loaded_list(
                 InboxState.loaded,
-                rx.cond(
-                    InboxState.items.length() > 0,
-                    rx.card(
-                        rx.el.ul(
-                            rx.foreach(InboxState.items, _item),
-                            aria_label=tr("inbox.title"),
-                            padding="0",
-                            margin="0",
-                        ),
-                        width="100%",
+                InboxState.items,
+                rx.card(
+                    rx.el.ul(
+                        rx.foreach(InboxState.items, _item),
+                        aria_label=tr("inbox.title"),
                         padding="0",
+                        margin="0",
                     ),
-                    empty("inbox.empty", "common.back_home", "/"),
+                    width="100%",
+                    padding="0",
                 ),
-                loading(),
+                empty("inbox.empty", "common.back_home", "/"),
             ),
             data_testid="inbox-page",
             spacing="4",

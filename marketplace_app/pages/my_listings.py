@@ -4,41 +4,27 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.components.feedback import empty, loading, notice
+from marketplace_app.components.feedback import empty, loaded_list, notice
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
+from marketplace_app.components.tabs import status_tab, status_tabs
 from marketplace_app.state.my_listings import MyListingsState, MyListingView, TabView
 
 
 def _tab(tab: TabView) -> rx.Component:
-    current = MyListingsState.tab == tab.key
-    return rx.link(
+    return status_tab(
         tab.label,
         " ",
         rx.badge(tab.count.to_string(), variant="soft", radius="full", size="1"),
         href=tab.href,
-        aria_current=rx.cond(current, "page", None),
+        current=MyListingsState.tab == tab.key,
         data_testid="my-listings-tab",
         data_tab=tab.key,
-        padding="6px 12px",
-        border_radius="999px",
-        white_space="nowrap",
-        underline="none",
-        background=rx.cond(current, rx.color("accent", 4), "transparent"),
-        color=rx.cond(current, rx.color("accent", 12), rx.color("gray", 11)),
-        font_weight=rx.cond(current, "600", "400"),
     )
 
 
 def _tabs() -> rx.Component:
-    return rx.el.nav(
-        rx.foreach(MyListingsState.tabs, _tab),
-        aria_label=tr("my_listings.tabs_label"),
-        display="flex",
-        flex_wrap="wrap",
-        gap="4px",
-        width="100%",
-    )
+    return status_tabs(MyListingsState.tabs, _tab, tr("my_listings.tabs_label"))
 
 
 def _confirm(row: MyListingView) -> rx.Component:
@@ -201,14 +187,11 @@ def my_listings_page() -> rx.Component:
             _tabs(),
             rx.cond(MyListingsState.flash != "", notice(MyListingsState.flash)),
             rx.cond(MyListingsState.error != "", notice(MyListingsState.error, color="red")),
-            rx.cond(
+            loaded_list(
                 MyListingsState.loaded,
-                rx.cond(
-                    MyListingsState.rows.length() > 0,
-                    rx.vstack(rx.foreach(MyListingsState.rows, _row), spacing="3", width="100%"),
-                    empty("my_listings.empty", "my_listings.empty_action", "/sell"),
-                ),
-                loading(),
+                MyListingsState.rows,
+                rx.vstack(rx.foreach(MyListingsState.rows, _row), spacing="3", width="100%"),
+                empty("my_listings.empty", "my_listings.empty_action", "/sell"),
             ),
             spacing="4",
             width="100%",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.components.feedback import empty, loading, notice
-from marketplace_app.components.fields import field_error
+from marketplace_app.components.feedback import empty, loaded_list, loading, notice
+from marketplace_app.components.fields import SELECT_STYLE, described, field_error, labelled
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
+from marketplace_app.components.tabs import status_tab, status_tabs
 from marketplace_app.services import media, orders
 from marketplace_app.state.orders import (
     DisputesState,
@@ -132,37 +133,26 @@ def orders_page() -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.cond(
+        loaded_list(
             OrdersState.loaded,
-            rx.cond(
-                OrdersState.rows.length() > 0,
-                rx.vstack(
-                    rx.foreach(OrdersState.rows, lambda r: _order_row(r, "order-row")),
-                    spacing="3",
-                    width="100%",
-                ),
-                empty("orders.empty", "orders.browse", "/search"),
+            OrdersState.rows,
+            rx.vstack(
+                rx.foreach(OrdersState.rows, lambda r: _order_row(r, "order-row")),
+                spacing="3",
+                width="100%",
             ),
-            loading(),
+            empty("orders.empty", "orders.browse", "/search"),
         ),
     )
 
 
 def _filter(f: FilterView) -> rx.Component:
-    current = SellerOrdersState.current == f.key
-    return rx.link(
+    return status_tab(
         f.label,
         href=f.href,
-        aria_current=rx.cond(current, "page", None),
+        current=SellerOrdersState.current == f.key,
         data_testid="seller-orders-filter",
         data_filter=f.key,
-        padding="6px 12px",
-        border_radius="999px",
-        white_space="nowrap",
-        underline="none",
-        background=rx.cond(current, rx.color("accent", 4), "transparent"),
-        color=rx.cond(current, rx.color("accent", 12), rx.color("gray", 11)),
-        font_weight=rx.cond(current, "600", "400"),
     )
 
 
@@ -170,26 +160,16 @@ def seller_orders_page() -> rx.Component:
     """``/seller/orders``: orders the caller (or their shop) received, by status."""
     return _page(
         rx.heading(tr("orders.seller_title"), size="6", as_="h1"),
-        rx.el.nav(
-            rx.foreach(SellerOrdersState.filters, _filter),
-            aria_label=tr("orders.filter_label"),
-            display="flex",
-            flex_wrap="wrap",
-            gap="4px",
-            width="100%",
-        ),
-        rx.cond(
+        status_tabs(SellerOrdersState.filters, _filter, tr("orders.filter_label")),
+        loaded_list(
             SellerOrdersState.loaded,
-            rx.cond(
-                SellerOrdersState.rows.length() > 0,
-                rx.vstack(
-                    rx.foreach(SellerOrdersState.rows, lambda r: _order_row(r, "seller-order-row")),
-                    spacing="3",
-                    width="100%",
-                ),
-                empty("orders.seller_empty", "orders.seller_empty_action", "/sell"),
+            SellerOrdersState.rows,
+            rx.vstack(
+                rx.foreach(SellerOrdersState.rows, lambda r: _order_row(r, "seller-order-row")),
+                spacing="3",
+                width="100%",
             ),
-            loading(),
+            empty("orders.seller_empty", "orders.seller_empty_action", "/sell"),
         ),
     )
 
@@ -474,44 +454,27 @@ def _can(action: str) -> rx.Var:
     return S.actions.contains(action)
 
 
-def _textarea(name: str, label_key: str, testid: str, max_length: int, **props) -> rx.Component:
+def _field(make, name: str, label_key: str, testid: str, max_length: int, **props) -> rx.Component:
+    """A labelled control made by ``make`` (``rx.input``, ``rx.text_area``) with its error."""
     input_id = f"order-{name}"
-    return rx.box(
-        rx.el.label(tr(label_key), html_for=input_id, font_weight="500", font_size="0.9em"),
-        rx.text_area(
-            id=input_id,
-            name=name,
-            max_length=max_length,
-            data_testid=testid,
-            aria_invalid=rx.cond(E.contains(name), "true", "false"),
-            aria_describedby=f"{name}-error",
-            width="100%",
-            rows="3",
-            **props,
-        ),
-        field_error(E, name),
+    control = make(
+        id=input_id,
+        name=name,
+        max_length=max_length,
+        data_testid=testid,
         width="100%",
+        **described(E, name),
+        **props,
     )
+    return labelled(label_key, input_id, name, E, control)
+
+
+def _textarea(name: str, label_key: str, testid: str, max_length: int) -> rx.Component:
+    return _field(rx.text_area, name, label_key, testid, max_length, rows="3")
 
 
 def _input(name: str, label_key: str, testid: str, max_length: int, **props) -> rx.Component:
-    input_id = f"order-{name}"
-    return rx.box(
-        rx.el.label(tr(label_key), html_for=input_id, font_weight="500", font_size="0.9em"),
-        rx.input(
-            id=input_id,
-            name=name,
-            max_length=max_length,
-            data_testid=testid,
-            aria_invalid=rx.cond(E.contains(name), "true", "false"),
-            aria_describedby=f"{name}-error",
-            size="3",
-            width="100%",
-            **props,
-        ),
-        field_error(E, name),
-        width="100%",
-    )
+    return _field(rx.input, name, label_key, testid, max_length, size="3", **props)
 
 
 def _button(label: str | rx.Var, testid: str, icon: str, **props) -> rx.Component:
@@ -615,16 +578,30 @@ def _refund_photos_input() -> rx.Component:
     )
 
 
+def _cancel_form(reason_key: str, who: str) -> rx.Component:
+    """The cancel form: a reason (``reason_key`` labels it) and the button; ids by ``who``."""
+    return _form(
+        _input("reason", reason_key, f"{who}-cancel-reason", 500),
+        _button(
+            "orders.cancel",
+            f"{who}-cancel",
+            "circle-x",
+            type="submit",
+            variant="soft",
+            color_scheme="red",
+        ),
+        on_submit=S.cancel,
+    )
+
+
 def _refund_form() -> rx.Component:
     return _form(
         rx.heading(tr("orders.refund_heading"), size="4", as_="h3"),
-        rx.box(
-            rx.el.label(
-                tr("orders.refund_reason"),
-                html_for="order-reason-select",
-                font_weight="500",
-                font_size="0.9em",
-            ),
+        labelled(
+            "orders.refund_reason",
+            "order-reason-select",
+            "reason",
+            E,
             rx.el.select(
                 rx.el.option(tr("orders.refund_reason_pick"), value=""),
                 *[
@@ -634,18 +611,9 @@ def _refund_form() -> rx.Component:
                 id="order-reason-select",
                 name="reason",
                 data_testid="refund-reason",
-                aria_invalid=rx.cond(E.contains("reason"), "true", "false"),
-                aria_describedby="reason-error",
-                height="40px",
-                padding="0 8px",
-                border=f"1px solid {rx.color('gray', 7)}",
-                border_radius="6px",
-                background="white",
-                font_size="16px",
-                width="100%",
+                **described(E, "reason"),
+                **SELECT_STYLE,
             ),
-            field_error(E, "reason"),
-            width="100%",
         ),
         _textarea("statement", "orders.refund_statement", "refund-statement", orders.STATEMENT_MAX),
         _refund_photos_input(),
@@ -704,21 +672,7 @@ def _buyer_actions() -> rx.Component:
                 color_scheme="red",
             ),
         ),
-        rx.cond(
-            _can("cancel"),
-            _form(
-                _input("reason", "orders.cancel_reason_optional", "order-cancel-reason", 500),
-                _button(
-                    "orders.cancel",
-                    "order-cancel",
-                    "circle-x",
-                    type="submit",
-                    variant="soft",
-                    color_scheme="red",
-                ),
-                on_submit=S.cancel,
-            ),
-        ),
+        rx.cond(_can("cancel"), _cancel_form("orders.cancel_reason_optional", "order")),
         spacing="3",
         width="100%",
         align="start",
@@ -809,21 +763,7 @@ def _seller_actions() -> rx.Component:
                 on_submit=S.decline_refund,
             ),
         ),
-        rx.cond(
-            _can("cancel"),
-            _form(
-                _input("reason", "orders.cancel_reason", "seller-cancel-reason", 500),
-                _button(
-                    "orders.cancel",
-                    "seller-cancel",
-                    "circle-x",
-                    type="submit",
-                    variant="soft",
-                    color_scheme="red",
-                ),
-                on_submit=S.cancel,
-            ),
-        ),
+        rx.cond(_can("cancel"), _cancel_form("orders.cancel_reason", "seller")),
         spacing="3",
         width="100%",
         align="start",
@@ -1033,14 +973,11 @@ def disputes_page() -> rx.Component:
             align="center",
         ),
         rx.cond(DisputesState.notice != "", notice(DisputesState.notice)),
-        rx.cond(
+        loaded_list(
             DisputesState.loaded,
-            rx.cond(
-                DisputesState.cases.length() > 0,
-                rx.vstack(rx.foreach(DisputesState.cases, _dispute), spacing="3", width="100%"),
-                empty("disputes.empty"),
-            ),
-            loading(),
+            DisputesState.cases,
+            rx.vstack(rx.foreach(DisputesState.cases, _dispute), spacing="3", width="100%"),
+            empty("disputes.empty"),
         ),
         max_width="960px",
     )

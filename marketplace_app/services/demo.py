@@ -13,7 +13,6 @@ and idempotency keys come from :mod:`secrets`, as in real use.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import math
@@ -41,7 +40,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, media, search
+from marketplace_app.services import checkout, commission, geo, ledger, media, search
 from marketplace_app.services.passwords import hash_password
 
 DEFAULT_SEED = 20250601
@@ -2078,10 +2077,6 @@ def find_conflict(session: Session) -> str | None:
     return f"shop {slug} exists" if slug else None
 
 
-def _order_number() -> str:
-    return "MP" + base64.b32encode(secrets.token_bytes(5)).decode("ascii")
-
-
 class _Place(NamedTuple):
     district: str
     lat: float
@@ -2399,7 +2394,7 @@ class _Seeder:
             subtotal = sum(listing.price_cents * quantity for listing, quantity in lines)
             total = subtotal + spec.delivery_fee - spec.discount
             group = OrderGroup(
-                public_id=secrets.token_urlsafe(12),
+                public_id=checkout.new_public_id(),
                 buyer_id=buyer.id,
                 idempotency_key=f"demo-{secrets.token_hex(16)}",
                 total_cents=total,
@@ -2408,7 +2403,7 @@ class _Seeder:
             self.session.add(group)
             self.session.flush()
             order = Order(
-                number=_order_number(),
+                number=checkout.new_order_number(placed),
                 group_id=group.id,
                 buyer_id=buyer.id,
                 seller_id=first.seller_id,
@@ -2446,8 +2441,33 @@ class _Seeder:
                 listing.updated_at = placed
             at = self._transitions(order, ORDER_PATHS[spec.delivery], placed)
             order.updated_at = at
+            self._settle(order, "shop" if first.shop_id else "resident")
             self._reviews(spec, order, first, at)
             self.summary.orders += 1
+
+    def _settle(self, order: Order, seller_kind: str) -> None:
+        """Book a completed escrow order as the order services would: paid in, released."""
+        cut = commission.commission_cents(self.session, seller_kind, order.subtotal_cents)
+        order.commission_cents = cut
+        total = order.total_cents
+        ledger.post(
+            self.session,
+            "payment",
+            [(ledger.GATEWAY, -total), (ledger.ESCROW, total)],
+            order_id=order.id,
+            memo=order.number,
+        )
+        ledger.post(
+            self.session,
+            "release",
+            [
+                (ledger.ESCROW, -total),
+                (ledger.seller_account(order.seller_id), total - cut),
+                (ledger.COMMISSION, cut),
+            ],
+            order_id=order.id,
+            memo=order.number,
+        )
 
     def _transitions(self, order: Order, path: tuple[str, ...], placed: datetime) -> datetime:
         rng = self.rng

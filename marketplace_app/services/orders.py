@@ -703,9 +703,12 @@ def cancel(session: Session, user_id: int, number: object, reason: object = "") 
     return order
 
 
-def _need_method(order: Order, method: str) -> None:
+def _sale_by(session: Session, user_id: int, number: object, method: str) -> Order:
+    """The caller's sale ``number``, which must go by delivery ``method``."""
+    order = _as(session, user_id, number, SELLER)
     if order.delivery_method != method:
         raise ServiceError(E_WRONG_DELIVERY)
+    return order
 
 
 def mark_ready(session: Session, user_id: int, number: object) -> Order:
@@ -723,8 +726,7 @@ def mark_ready(session: Session, user_id: int, number: object) -> Order:
         NotFound: not the caller's sale.
         ServiceError: not a pickup order, or not in "paid".
     """
-    order = _as(session, user_id, number, SELLER)
-    _need_method(order, "pickup")
+    order = _sale_by(session, user_id, number, "pickup")
     _move(session, order, "ready_for_pickup", actor=SELLER, actor_id=user_id)
     return order
 
@@ -746,8 +748,7 @@ def mark_shipped(session: Session, user_id: int, number: object, tracking_number
         ValidationFailed: ``tracking`` missing or malformed.
         ServiceError: not a courier order, or not in "paid".
     """
-    order = _as(session, user_id, number, SELLER)
-    _need_method(order, "courier")
+    order = _sale_by(session, user_id, number, "courier")
     tracking = _text(tracking_number, TRACKING_MAX, "tracking", required=True)
     if len(tracking) < 4 or not all(c.isascii() and (c.isalnum() or c in "- ") for c in tracking):
         raise ValidationFailed({"tracking": E_TRACKING})
@@ -777,8 +778,7 @@ def mark_out_for_delivery(session: Session, user_id: int, number: object) -> Ord
         NotFound: not the caller's sale.
         ServiceError: not a local-delivery order, or not in "paid".
     """
-    order = _as(session, user_id, number, SELLER)
-    _need_method(order, "local")
+    order = _sale_by(session, user_id, number, "local")
     _move(session, order, "out_for_delivery", actor=SELLER, actor_id=user_id)
     return order
 

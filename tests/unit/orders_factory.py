@@ -8,6 +8,7 @@ order, its lines and its first transition, and stores the handover code's hash.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -59,21 +60,29 @@ def make_listing(
     session.add(listing)
     session.flush()
     if variants:
-        for position, (label, v_price, v_stock) in enumerate(variants):
-            session.add(
-                ListingVariant(
-                    listing_id=listing.id,
-                    label=label,
-                    price_cents=v_price,
-                    stock=v_stock,
-                    position=position,
-                )
-            )
+        add_variants(session, listing, [(*v, None) for v in variants])
         listing.stock = sum(v[2] for v in variants)
         listing.price_cents = min(v[1] for v in variants)
         session.add(listing)
         session.flush()
     return listing
+
+
+def add_variants(
+    session: Session, listing: Listing, variants: Iterable[tuple[str, int, int, int | None]]
+) -> None:
+    """Give ``listing`` its variants, as (label, price, stock, sale price), in order."""
+    for position, (label, price, stock, sale) in enumerate(variants):
+        session.add(
+            ListingVariant(
+                listing_id=listing.id,
+                label=label,
+                price_cents=price,
+                sale_price_cents=sale,
+                stock=stock,
+                position=position,
+            )
+        )
 
 
 def make_shop(session: Session, owner: User, name: str = "Bakery") -> Shop:

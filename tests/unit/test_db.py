@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import NamedTuple
 
@@ -19,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
 from marketplace_app import migrations
-from marketplace_app.db import SQLITE_BUSY_TIMEOUT_MS, get_engines
+from marketplace_app.db import SQLITE_BUSY_TIMEOUT_MS, get_engines, write_session_for
 from marketplace_app.models import Category, Listing, User
 from tests.unit.conftest import write_turn_is_free
 
@@ -46,24 +44,12 @@ def dbx(request, tmp_path_factory) -> Db:
     return Db(url, read, write)
 
 
-@contextmanager
-def write(db: Db) -> Iterator[Session]:
-    """One write transaction on the write engine (BEGIN IMMEDIATE on SQLite)."""
-    with Session(db.write, expire_on_commit=False) as s:
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-
-
 def _tag() -> str:
     return uuid.uuid4().hex[:10]
 
 
 def make_user(db: Db) -> User:
-    with write(db) as s:
+    with write_session_for(db.url) as s:
         user = User(name="Ada", email=f"{_tag()}@example.test", password_hash="x")
         s.add(user)
     return user
@@ -71,7 +57,7 @@ def make_user(db: Db) -> User:
 
 def make_listing(db: Db, **overrides) -> Listing:
     seller = make_user(db)
-    with write(db) as s:
+    with write_session_for(db.url) as s:
         category = Category(slug=f"cat-{_tag()}")
         s.add(category)
         s.flush()
@@ -140,7 +126,7 @@ def test_check_constraints_refuse_bad_rows(dbx, overrides):
 
 def test_check_constraint_refuses_update_below_zero(dbx):
     listing = make_listing(dbx, stock=1)
-    with pytest.raises(IntegrityError), write(dbx) as s:
+    with pytest.raises(IntegrityError), write_session_for(dbx.url) as s:
         s.exec(
             text("UPDATE listings SET stock = stock - 2 WHERE id = :id"), params={"id": listing.id}
         )
@@ -148,7 +134,7 @@ def test_check_constraint_refuses_update_below_zero(dbx):
 
 
 def test_foreign_key_violation_is_refused(dbx):
-    with pytest.raises(IntegrityError), write(dbx) as s:
+    with pytest.raises(IntegrityError), write_session_for(dbx.url) as s:
         category = Category(slug=f"cat-{_tag()}")
         s.add(category)
         s.flush()
@@ -194,7 +180,7 @@ def test_conditional_stock_update_never_oversells(dbx):
     def buy() -> None:
         try:
             barrier.wait(timeout=10)
-            with write(dbx) as s:
+            with write_session_for(dbx.url) as s:
                 result = s.exec(
                     text("UPDATE listings SET stock = stock - :q WHERE id = :id AND stock >= :q"),
                     params={"q": 1, "id": listing.id},
@@ -243,3 +229,15 @@ def test_write_sessions_queue_in_turn_and_give_the_turn_back(db):
     assert write_turn_is_free()
     with db_module.read_session() as s:
         assert len(s.exec(select(Category).where(Category.slug.startswith("turn-"))).all()) == 20
+
+
+def test_a_write_session_for_a_url_rolls_back_on_error(dbx):
+    """``write_session_for`` keeps nothing of a failed transaction and takes no write turn."""
+    slug = f"gone-{_tag()}"
+    with pytest.raises(RuntimeError), write_session_for(dbx.url) as s:
+        s.add(Category(slug=slug))
+        s.flush()
+        assert write_turn_is_free()
+        raise RuntimeError("abandon")
+    with Session(dbx.read) as s:
+        assert s.exec(select(Category).where(Category.slug == slug)).first() is None

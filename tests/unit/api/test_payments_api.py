@@ -29,6 +29,7 @@ from tests.unit.services.test_payments import (
     group_orders,
     live,  # noqa: F401  (fixture)
     make_group,
+    open_payment,
     payments_of,
     signed,
 )
@@ -73,20 +74,6 @@ def people(conf) -> dict:
     return {name: register(name.title()) for name in ("buyer", "seller", "other")}
 
 
-def open_payment(people, amounts=(1250,)) -> Payment:
-    with write_session() as s:
-        group = make_group(s, people["buyer"][0], people["seller"][0], amounts)
-        payment = Payment(
-            group_id=group.id,
-            provider="escrow",
-            amount_cents=sum(amounts),
-            gateway_ref=f"pay_{uuid.uuid4().hex[:12]}",
-        )
-        s.add(payment)
-        s.flush()
-        return payment
-
-
 def event_for(payment: Payment, **kw) -> dict:
     return {
         "id": f"evt_{uuid.uuid4().hex[:8]}",
@@ -112,7 +99,7 @@ def post_event(client, payload: dict, *, header: str | None = "sign", at: int | 
 
 
 def test_a_signed_success_marks_the_group_paid(client, people):
-    payment = open_payment(people, (600, 400))
+    payment = open_payment(people["buyer"][0], people["seller"][0], (600, 400))
     response = post_event(client, event_for(payment))
     assert response.status_code == 200
     body = response.json()
@@ -124,7 +111,7 @@ def test_a_signed_success_marks_the_group_paid(client, people):
 
 
 def test_a_repeated_delivery_is_answered_200_and_changes_nothing(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     event = event_for(payment)
     assert post_event(client, event).status_code == 200
     entries = count(LedgerEntry)
@@ -139,7 +126,7 @@ def test_a_repeated_delivery_is_answered_200_and_changes_nothing(client, people)
     [None, "", "t=1,v1=00", "garbage", "t={now},v1=" + "0" * 64],
 )
 def test_missing_or_bad_signatures_are_refused(client, people, header):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     if header:
         header = header.format(now=int(time.time()))
     response = post_event(client, event_for(payment), header=header)
@@ -149,7 +136,7 @@ def test_missing_or_bad_signatures_are_refused(client, people, header):
 
 
 def test_a_signature_for_another_body_is_refused(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     _, signature = signed(event_for(payment))
     body = json.dumps(event_for(payment)).encode()
     response = client.post(
@@ -159,14 +146,14 @@ def test_a_signature_for_another_body_is_refused(client, people):
 
 
 def test_a_stale_signature_is_refused(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     response = post_event(client, event_for(payment), at=int(time.time()) - 6 * 60)
     assert response.status_code == 400
     assert count(PaymentEvent) == 0
 
 
 def test_a_wrong_amount_is_refused(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     response = post_event(client, event_for(payment, amount_cents=payment.amount_cents - 1))
     assert response.status_code == 409
     assert count(PaymentEvent) == 0
@@ -174,13 +161,13 @@ def test_a_wrong_amount_is_refused(client, people):
 
 
 def test_an_unknown_reference_or_a_bad_body_is_refused(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     assert post_event(client, event_for(payment, reference="pay_none")).status_code == 404
     assert post_event(client, event_for(payment, type="payment.other")).status_code == 400
 
 
 def test_a_failed_payment_leaves_the_orders_pending(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     response = post_event(client, event_for(payment, type="payment.failed"))
     assert response.status_code == 200 and response.json()["payment_status"] == "failed"
     assert {o.status for o in group_orders(payment.group_id)} == {"pending_payment"}
@@ -373,7 +360,7 @@ def test_the_sandbox_is_off_unless_it_is_the_configured_gateway(conf, monkeypatc
 
 
 def test_nothing_is_recorded_for_refused_webhooks(client, people):
-    payment = open_payment(people)
+    payment = open_payment(people["buyer"][0], people["seller"][0])
     post_event(client, event_for(payment), header="t=1,v1=00")
     with read_session() as s:
         assert s.exec(select(PaymentEvent)).all() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from marketplace_app import migrations
-from marketplace_app.db import get_engines, read_session, write_session
+from marketplace_app.db import get_engines, read_session, write_session, write_session_for
 from marketplace_app.jobs import order_timers
 from marketplace_app.models import (
     Category,
@@ -199,16 +200,7 @@ def backend(request, tmp_path, monkeypatch):
         url = request.getfixturevalue("pg_server").create_database(f"timers_{uuid.uuid4().hex[:8]}")
     migrations.upgrade(url)
     read_engine, write_engine = get_engines(url)
-
-    @contextmanager
-    def write():
-        with Session(write_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    write = functools.partial(write_session_for, url)
 
     @contextmanager
     def read():

@@ -30,6 +30,7 @@ from marketplace_app.services import checkout, fulfilment
 from marketplace_app.services.checkout import CheckoutRefused, Seen, SellerChoice
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from tests.unit.conftest import write_turn_is_free
+from tests.unit.orders_factory import add_variants
 from tests.unit.services.conftest import make_user
 
 # A Monday, 09:00 in Asia/Shanghai (the test town's zone).
@@ -89,17 +90,7 @@ def shop_product(
     )
     session.add(listing)
     session.flush()
-    for position, (label, price, stock, sale) in enumerate(variants):
-        session.add(
-            ListingVariant(
-                listing_id=listing.id,
-                label=label,
-                price_cents=price,
-                sale_price_cents=sale,
-                stock=stock,
-                position=position,
-            )
-        )
+    add_variants(session, listing, variants)
     session.flush()
     return listing
 

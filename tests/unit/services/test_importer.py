@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from datasets import catalog_script
 from marketplace_app import migrations
-from marketplace_app.db import get_engines
+from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import Category, Listing, Shop, ShopMember, User
 from marketplace_app.services import geo, importer, search
 from marketplace_app.services.passwords import needs_rehash, verify_password
@@ -42,20 +42,6 @@ def url(tmp_path) -> str:
     return url
 
 
-def writer(url: str):
-    @contextmanager
-    def write():
-        with Session(get_engines(url)[1], expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return write
-
-
 def count(url: str, model, *where) -> int:
     with Session(get_engines(url)[0]) as s:
         return s.exec(select(func.count()).select_from(model).where(*where)).one()
@@ -64,7 +50,9 @@ def count(url: str, model, *where) -> int:
 def test_import_creates_sellers_listings_and_index(url, dataset):
     path, stats = dataset
     seen = []
-    report = importer.import_listings(writer(url), path, batch=150, progress=seen.append)
+    report = importer.import_listings(
+        partial(write_session_for, url), path, batch=150, progress=seen.append
+    )
     assert (report.lines, report.imported, report.bad, report.skipped_existing) == (N, N, 0, 0)
     assert report.sellers_created == stats["sellers"]
     assert report.shops_created == stats["shop_sellers"]
@@ -87,7 +75,7 @@ def test_import_creates_sellers_listings_and_index(url, dataset):
 
 def test_rows_match_the_file(url, dataset):
     path, _stats = dataset
-    importer.import_listings(writer(url), path)
+    importer.import_listings(partial(write_session_for, url), path)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     with Session(get_engines(url)[0]) as s:
         for row in lines[:50]:
@@ -117,7 +105,7 @@ def test_rows_match_the_file(url, dataset):
 
 
 def test_imported_sellers_cannot_log_in(url, dataset):
-    importer.import_listings(writer(url), dataset[0])
+    importer.import_listings(partial(write_session_for, url), dataset[0])
     with Session(get_engines(url)[0]) as s:
         hashes = set(s.exec(select(User.password_hash)).all())
     assert hashes == {importer.UNUSABLE_PASSWORD}
@@ -128,8 +116,8 @@ def test_imported_sellers_cannot_log_in(url, dataset):
 
 def test_running_the_same_file_again_adds_nothing(url, dataset):
     path, stats = dataset
-    importer.import_listings(writer(url), path)
-    again = importer.import_listings(writer(url), path, batch=97)
+    importer.import_listings(partial(write_session_for, url), path)
+    again = importer.import_listings(partial(write_session_for, url), path, batch=97)
     assert (again.imported, again.skipped_existing, again.bad) == (0, N, 0)
     assert (again.sellers_created, again.shops_created, again.categories_created) == (0, 0, 0)
     assert count(url, Listing) == N and count(url, User) == stats["sellers"]
@@ -145,8 +133,8 @@ def test_an_interrupted_import_resumes(url, dataset, tmp_path):
     lines = path.read_text().splitlines(keepends=True)
     head = tmp_path / "head.jsonl"
     head.write_text("".join(lines[:123]))
-    assert importer.import_listings(writer(url), head).imported == 123
-    report = importer.import_listings(writer(url), path)
+    assert importer.import_listings(partial(write_session_for, url), head).imported == 123
+    report = importer.import_listings(partial(write_session_for, url), path)
     assert (report.imported, report.skipped_existing) == (N - 123, 123)
     assert count(url, Listing) == N
 
@@ -195,7 +183,7 @@ def test_bad_lines_are_counted_with_their_numbers(url, tmp_path):
     ]
     path = tmp_path / "bad.jsonl"
     path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe broken\n")
-    report = importer.import_listings(writer(url), path)
+    report = importer.import_listings(partial(write_session_for, url), path)
     assert report.imported == 2 and report.bad == 14 and report.lines == 16
     assert [n for n, _reason in report.bad_lines] == [
         2,
@@ -223,10 +211,10 @@ def test_bad_lines_are_counted_with_their_numbers(url, tmp_path):
 def test_seller_of_another_type_in_the_database_is_refused(url, tmp_path):
     first = tmp_path / "a.jsonl"
     first.write_text(line() + "\n")
-    importer.import_listings(writer(url), first)
+    importer.import_listings(partial(write_session_for, url), first)
     second = tmp_path / "b.jsonl"
     second.write_text(line(id=2, kind="shop", seller_type="shop", condition=None) + "\n")
-    report = importer.import_listings(writer(url), second)
+    report = importer.import_listings(partial(write_session_for, url), second)
     assert report.imported == 0 and report.bad_lines == [
         (1, "seller exists with another seller_type")
     ]
@@ -234,4 +222,4 @@ def test_seller_of_another_type_in_the_database_is_refused(url, tmp_path):
 
 def test_missing_file_raises(url, tmp_path):
     with pytest.raises(OSError):
-        importer.import_listings(writer(url), tmp_path / "nope.jsonl")
+        importer.import_listings(partial(write_session_for, url), tmp_path / "nope.jsonl")

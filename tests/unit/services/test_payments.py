@@ -518,14 +518,15 @@ def test_declining_leaves_the_orders_waiting(live, parties):
 # --- webhook handling in one transaction -------------------------------------------------
 
 
-def _payment(parties, amounts=(1250,)) -> Payment:
+def open_payment(buyer_id: int, seller_id: int, amounts=(1250,)) -> Payment:
+    """A pending escrow payment for a new checkout of orders of ``amounts``."""
     with write_session() as s:
-        group = make_group(s, parties.buyer, parties.seller, amounts)
+        group = make_group(s, buyer_id, seller_id, amounts)
         payment = Payment(
             group_id=group.id,
             provider="escrow",
             amount_cents=sum(amounts),
-            gateway_ref=f"pay_{uuid.uuid4().hex[:10]}",
+            gateway_ref=f"pay_{uuid.uuid4().hex[:12]}",
         )
         s.add(payment)
         s.flush()
@@ -550,7 +551,7 @@ def _handle(event: webhooks.WebhookEvent) -> webhooks.WebhookResult:
 
 
 def test_an_event_is_applied_once_however_often_it_arrives(parties):
-    payment = _payment(parties, (700, 300))
+    payment = open_payment(parties.buyer, parties.seller, (700, 300))
     event = _event(payment)
     first = _handle(event)
     assert not first.duplicate and first.payment_status == "paid"
@@ -564,7 +565,7 @@ def test_an_event_is_applied_once_however_often_it_arrives(parties):
 
 
 def test_an_amount_mismatch_is_refused_and_nothing_is_recorded(parties):
-    payment = _payment(parties)
+    payment = open_payment(parties.buyer, parties.seller)
     with pytest.raises(webhooks.AmountMismatch):
         _handle(_event(payment, amount_cents=1))
     assert count(PaymentEvent) == 0
@@ -574,13 +575,13 @@ def test_an_amount_mismatch_is_refused_and_nothing_is_recorded(parties):
 
 
 def test_an_unknown_reference_is_not_found(parties):
-    payment = _payment(parties)
+    payment = open_payment(parties.buyer, parties.seller)
     with pytest.raises(NotFound):
         _handle(_event(payment, reference="pay_nobody"))
 
 
 def test_a_failure_after_success_does_not_undo_it(parties):
-    payment = _payment(parties)
+    payment = open_payment(parties.buyer, parties.seller)
     _handle(_event(payment))
     assert _handle(_event(payment, type="payment.failed")).payment_status == "paid"
     books_balance()

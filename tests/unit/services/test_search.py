@@ -11,8 +11,8 @@ import json
 import math
 import subprocess
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel, select
 
 from datasets import catalog_script
 from marketplace_app import migrations
-from marketplace_app.db import get_engines
+from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import Category, Listing, User
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import catalog, geo, importer, search
@@ -31,22 +31,6 @@ CATALOG_SCRIPT = catalog_script()
 N = 3000
 SEED = 7
 ORIGIN = geo.district_centre("Old Town")
-
-
-def writer(url: str):
-    """A write-transaction factory on ``url`` (like db.write_session)."""
-
-    @contextmanager
-    def write():
-        with Session(get_engines(url)[1], expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return write
 
 
 @dataclass
@@ -125,7 +109,7 @@ def cat(request, dataset, tmp_path_factory) -> Catalog:
     else:
         url = request.getfixturevalue("pg_server").create_database("search_catalog")
     migrations.upgrade(url)
-    report = importer.import_listings(writer(url), path)
+    report = importer.import_listings(partial(write_session_for, url), path)
     assert report.imported == N and report.bad == 0
     return Catalog(url, stats, _load_rows(url))
 

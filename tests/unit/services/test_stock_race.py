@@ -12,16 +12,16 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from marketplace_app import db, migrations
-from marketplace_app.db import get_engines
+from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import (
     Listing,
     ListingVariant,
@@ -65,22 +65,6 @@ def url(request, tmp_path_factory) -> str:
             engine.dispose()
 
 
-def writer(url: str) -> Callable:
-    """A write-transaction factory on ``url`` (like ``db.write_session``)."""
-
-    @contextmanager
-    def write():
-        with Session(get_engines(url)[1], expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return write
-
-
 def reader(url: str) -> Session:
     return Session(get_engines(url)[0])
 
@@ -96,7 +80,7 @@ def race(url: str, jobs: list[Callable[[Session], checkout.PlacedGroup]]) -> lis
     """Run every job at once, each in its own thread and transaction."""
     barrier = threading.Barrier(len(jobs))
     outcomes = [Outcome() for _ in jobs]
-    write = writer(url)
+    write = partial(write_session_for, url)
 
     def run(i: int) -> None:
         barrier.wait()
@@ -195,7 +179,7 @@ def buyers(url: str, n: int, listing: Listing, quantity: int = 1, variant=None) 
     """``n`` new buyers, each with ``quantity`` of the listing in their cart."""
     tag = uuid.uuid4().hex[:8]
     ids = []
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         for i in range(n):
             buyer = make_user(s, f"Buyer{i}x{tag}")
             add_to_cart(s, buyer, listing, quantity, variant)
@@ -205,7 +189,7 @@ def buyers(url: str, n: int, listing: Listing, quantity: int = 1, variant=None) 
 
 def seller(url: str):
     tag = uuid.uuid4().hex[:8]
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         owner = make_user(s, f"Owner{tag}")
         shop = make_shop(s, owner, name=f"Shop {tag}")
         return owner, shop
@@ -233,7 +217,7 @@ def placing(buyer_id: int, choices, key: str | None = None):
 
 def test_fifty_buyers_race_for_the_last_five_units(url):
     _, shop = seller(url)
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         product = shop_product(s, shop, "Last loaves", variants=(("", 700, 5, None),))
     ids = buyers(url, 50, product)
     jobs = [placing(b, pickup_choice(url, b)) for b in ids]
@@ -257,7 +241,7 @@ def test_fifty_buyers_race_for_the_last_five_units(url):
 
 def test_buyers_of_two_units_are_told_how_many_are_left(url):
     _, shop = seller(url)
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         product = shop_product(
             s, shop, "Jam", variants=(("small", 300, 7, None), ("large", 500, 1, None))
         )
@@ -285,7 +269,7 @@ def test_buyers_of_two_units_are_told_how_many_are_left(url):
 
 def test_twenty_neighbours_race_for_one_item(url):
     tag = uuid.uuid4().hex[:8]
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         owner = make_user(s, f"Seller{tag}")
         lamp = resident_item(s, owner, "Brass lamp")
     ids = buyers(url, 20, lamp)
@@ -305,7 +289,7 @@ def test_twenty_neighbours_race_for_one_item(url):
 
 def test_repeated_submits_of_one_checkout_create_one_group(url):
     _, shop = seller(url)
-    with writer(url)() as s:
+    with write_session_for(url) as s:
         product = shop_product(s, shop, "Rolls", variants=(("", 200, 50, None),))
     (buyer_id,) = buyers(url, 1, product, quantity=3)
     choices, key = pickup_choice(url, buyer_id), checkout.new_key()
