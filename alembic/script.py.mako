@@ -11,6 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import marketplace_app.models.types
+import sqlmodel
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

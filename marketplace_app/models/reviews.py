@@ -15,6 +15,9 @@ REVIEW_ROLES = ("buyer", "seller")
 class Review(SQLModel, table=True):
     """One side's rating of the other after an order; one per side per order.
 
+    For shop goods the buyer also rates the product (``product_stars``, on
+    ``listing_id``). ``photo_keys`` holds up to five media keys, space-separated.
+
     ``published_at`` stays empty until both sides reviewed or the blind window
     ended. Hidden reviews keep their words; ``hidden_reason`` says why.
     """
@@ -23,6 +26,9 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("order_id", "author_id"),
         CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        CheckConstraint(
+            "product_stars IS NULL OR product_stars BETWEEN 1 AND 5", name="product_stars_range"
+        ),
         CheckConstraint(in_check("author_role", REVIEW_ROLES), name="author_role"),
         Index("ix_reviews_subject_id_published_at", "subject_id", "published_at"),
     )
@@ -34,7 +40,9 @@ class Review(SQLModel, table=True):
     listing_id: int | None = Field(default=None, foreign_key="listings.id", index=True)
     author_role: str = Field(max_length=8)
     stars: int
+    product_stars: int | None = Field(default=None)
     text: str = Field(default="", max_length=2000)
+    photo_keys: str = Field(default="", max_length=400)
     reply_text: str = Field(default="", max_length=1000)
     replied_at: datetime | None = time_field()
     created_at: datetime = created_field()
