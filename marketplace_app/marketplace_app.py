@@ -50,6 +50,7 @@ from marketplace_app.state.orders import (
     SellerOrdersState,
 )
 from marketplace_app.state.products import CsvImportState, ProductEditorState, ShopManageState
+from marketplace_app.state.reviews import OrderReviewState, ReviewListState
 from marketplace_app.state.search import SearchState
 from marketplace_app.state.sell import SellState
 from marketplace_app.state.session import SessionState
@@ -71,7 +72,13 @@ def _add(component, route: str, *load, title: str = _title) -> None:
 
 
 _add(home_page, "/", HomeState.load)
-_add(listing_page, "/listing/[listing_id]", ListingState.load, title=ListingState.page_title)
+_add(
+    listing_page,
+    "/listing/[listing_id]",
+    ListingState.load,
+    ReviewListState.load_listing,
+    title=ListingState.page_title,
+)
 _add(login_page, "/login", AuthState.clear)
 _add(register_page, "/register", AuthState.clear)
 _add(forgot_page, "/forgot-password", AuthState.clear)
@@ -89,7 +96,7 @@ _add(apply_page, "/shop/apply", ShopApplyState.load)
 _add(manage_page, "/shop/manage", ShopManageState.load)
 _add(product_editor_page, "/shop/manage/product/[product_id]", ProductEditorState.load)
 _add(csv_import_page, "/shop/manage/import", CsvImportState.load)
-_add(public_shop_page, "/shop/[slug]", PublicShopState.load)
+_add(public_shop_page, "/shop/[slug]", PublicShopState.load, ReviewListState.load_shop)
 _add(queue_page, "/admin/queue", OperatorState.load)
 
 # --- finding: search, favorites, recently viewed (pages/search.py, pages/favorites.py) ---
@@ -106,7 +113,7 @@ _add(checkout_page, "/checkout", CheckoutState.load)
 _add(inbox_page, "/inbox", InboxState.load)
 _add(orders_page, "/orders", OrdersState.load)
 _add(order_group_page, "/orders/group/[group_id]", OrderGroupState.load)
-_add(order_page, "/orders/[number]", OrderState.load)
+_add(order_page, "/orders/[number]", OrderState.load, OrderReviewState.load)
 _add(seller_orders_page, "/seller/orders", SellerOrdersState.load)
 _add(disputes_page, "/admin/disputes", DisputesState.load)
 

@@ -1,4 +1,4 @@
-"""Order timers: expire unpaid orders, settle orders whose waiting time is over, remind sellers.
+"""Order timers: expire, settle and remind about orders; publish reviews whose window ended.
 
 Every worker runs :func:`run_order_timers` on its jobs loop. A lease row in
 ``job_leases`` (taken with a conditional UPDATE, or an INSERT that does nothing
@@ -25,7 +25,7 @@ from sqlmodel import Session
 from marketplace_app.db import read_session, write_session
 from marketplace_app.models import JobLease
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import orders
+from marketplace_app.services import orders, reviews
 
 LEASE_NAME = "order_timers"
 LEASE_TTL = timedelta(seconds=60)
@@ -99,6 +99,7 @@ class TimerReport:
     expired: list[str] = field(default_factory=list)
     settled: list[str] = field(default_factory=list)
     reminded: list[int] = field(default_factory=list)
+    published_reviews: list[int] = field(default_factory=list)
 
 
 def _each(
@@ -139,6 +140,9 @@ def run_order_timers(now: datetime | None = None, holder: str = WORKER_ID) -> Ti
         report.settled = [str(n) for n in _each(orders.due_to_settle, orders.settle, now)]
         report.reminded = [
             int(i) for i in _each(orders.due_for_reminder, orders.remind_to_ship, now)
+        ]
+        report.published_reviews = [
+            int(i) for i in _each(reviews.due_to_publish, reviews.publish, now)
         ]
     finally:
         with write_session() as session:

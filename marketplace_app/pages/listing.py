@@ -11,8 +11,10 @@ from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.models.moderation import REPORT_REASONS
+from marketplace_app.pages.reviews import review_section
 from marketplace_app.state.catalog import ListingState
 from marketplace_app.state.report import ReportState
+from marketplace_app.state.reviews import ReviewListState
 from marketplace_app.state.views import DeliveryView, ImageView, VariantView
 
 GALLERY_SIZES = "(min-width: 768px) 600px, 100vw"
@@ -68,8 +70,24 @@ def _seller() -> rx.Component:
                 align="center",
                 spacing="2",
             ),
-            rx.text(ListingState.seller_rating, size="2"),
+            rx.text(ListingState.seller_rating, size="2", data_testid="seller-rating"),
+            rx.text(ListingState.seller_completion, size="2", data_testid="seller-completion"),
+            rx.text(ListingState.seller_no_shows, size="2", data_testid="seller-no-shows"),
             rx.text(ListingState.seller_since, size="1", color_scheme="gray"),
+            rx.el.details(
+                rx.el.summary(
+                    tr("reviews.how_computed"),
+                    font_size="0.85em",
+                    cursor="pointer",
+                    data_testid="seller-how-computed",
+                ),
+                rx.text(
+                    tr("reviews.how_computed_text"),
+                    size="1",
+                    white_space="pre-wrap",
+                    data_testid="seller-how-computed-text",
+                ),
+            ),
             spacing="1",
         ),
         data_testid="listing-seller",
@@ -291,6 +309,10 @@ def _details() -> rx.Component:
     return rx.vstack(
         rx.heading(ListingState.title, size="6", as_="h1", data_testid="listing-title"),
         price(ListingState.price, ListingState.was_price, "listing-price", size="6"),
+        rx.cond(
+            ReviewListState.product_rating != "",
+            rx.text(ReviewListState.product_rating, size="2", data_testid="product-rating"),
+        ),
         _variants(),
         rx.cond(
             ListingState.stock_label != "",
@@ -380,6 +402,7 @@ def listing_page() -> rx.Component:
                         spacing="5",
                         width="100%",
                     ),
+                    review_section("reviews.about_seller"),
                     _similar(),
                     spacing="6",
                     width="100%",

@@ -8,7 +8,12 @@ from marketplace_app.components.feedback import empty, loading, notice
 from marketplace_app.components.fields import error_text
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.state.operator import ApplicationView, OperatorState, ReportView
+from marketplace_app.state.operator import (
+    ApplicationView,
+    OperatorState,
+    ReportView,
+    ReviewReportView,
+)
 
 Q = OperatorState
 
@@ -197,6 +202,63 @@ def _report(report: ReportView) -> rx.Component:
     )
 
 
+def _review_report(report: ReviewReportView) -> rx.Component:
+    key = "review-report-" + report.id.to_string()
+    busy = Q.busy_key == key
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(tr("reviews.queue_kind"), variant="soft"),
+                rx.text(report.stars, color=rx.color("amber", 9)),
+                rx.text(report.author, " → ", report.subject, size="2", weight="bold"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.blockquote(report.review_text, size="2", white_space="pre-wrap"),
+            rx.hstack(
+                rx.badge(report.reason, color_scheme="red", data_testid="admin-report-reason"),
+                rx.cond(report.others != "", rx.badge(report.others, variant="soft")),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(report.text != "", rx.text(report.text, size="2", white_space="pre-wrap")),
+            rx.text(
+                tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"
+            ),
+            _decision_form(
+                key,
+                "report_id",
+                report.id,
+                "queue.hide_reason",
+                Q.decide_review_report,
+                rx.button(
+                    rx.icon("eye-off", size=16, aria_hidden="true"),
+                    tr("queue.hide"),
+                    type="submit",
+                    color_scheme="red",
+                    disabled=busy,
+                    on_click=Q.choose("hide"),
+                    data_testid="admin-hide",
+                ),
+                rx.button(
+                    tr("queue.dismiss"),
+                    type="submit",
+                    variant="soft",
+                    disabled=busy,
+                    on_click=Q.choose("dismiss"),
+                    data_testid="admin-dismiss",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        data_testid="admin-queue-row",
+        data_kind="review",
+        width="100%",
+    )
+
+
 def _tab_trigger(value: str, label_key: str, count: rx.Var) -> rx.Component:
     return rx.tabs.trigger(
         tr(label_key),
@@ -219,7 +281,11 @@ def queue_page() -> rx.Component:
                 rx.tabs.root(
                     rx.tabs.list(
                         _tab_trigger("shops", "queue.tab_shops", Q.applications.length()),
-                        _tab_trigger("reports", "queue.tab_reports", Q.reports.length()),
+                        _tab_trigger(
+                            "reports",
+                            "queue.tab_reports",
+                            Q.reports.length() + Q.review_reports.length(),
+                        ),
                     ),
                     rx.tabs.content(
                         rx.cond(
@@ -236,8 +302,13 @@ def queue_page() -> rx.Component:
                     ),
                     rx.tabs.content(
                         rx.cond(
-                            Q.reports.length() > 0,
-                            rx.vstack(rx.foreach(Q.reports, _report), spacing="3", width="100%"),
+                            (Q.reports.length() + Q.review_reports.length()) > 0,
+                            rx.vstack(
+                                rx.foreach(Q.reports, _report),
+                                rx.foreach(Q.review_reports, _review_report),
+                                spacing="3",
+                                width="100%",
+                            ),
                             empty("queue.no_reports"),
                         ),
                         value="reports",

@@ -13,6 +13,7 @@ from marketplace_app.components.fields import SELECT_STYLE, described, field_err
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.components.tabs import status_tab, status_tabs
+from marketplace_app.pages.reviews import review_box
 from marketplace_app.services import media, orders
 from marketplace_app.state.orders import (
     DisputesState,
@@ -806,6 +807,7 @@ def _order_body() -> rx.Component:
         rx.card(_stepper(), width="100%"),
         _handover_code(),
         _actions(),
+        review_box(),
         _refund_facts(),
         _summary(),
         rx.card(

@@ -17,6 +17,7 @@ from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.components.not_found import not_found_box
 from marketplace_app.components.photos import picker, upload_progress
+from marketplace_app.pages.reviews import review_section
 from marketplace_app.state.shops import HoursRowView, PublicShopState, ShopApplyState
 
 # --- the application form -------------------------------------------------------------
@@ -405,6 +406,7 @@ def public_shop_page() -> rx.Component:
                         card_grid(P.cards),
                         empty("shop.no_products", "common.back_home", "/"),
                     ),
+                    review_section("reviews.about_shop"),
                     spacing="4",
                     width="100%",
                     data_testid="shop-page",

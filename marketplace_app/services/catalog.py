@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from marketplace_app.models import Category, Listing, ListingImage, Review, Shop, User
+from marketplace_app.models import Category, Listing, ListingImage, Shop, User
 from marketplace_app.models.types import utcnow
 from marketplace_app.services.errors import NotFound
 
@@ -51,6 +51,8 @@ class SellerCard:
     rating_avg_x10: int | None
     rating_count: int
     member_since: datetime
+    completion_rate: float | None = None
+    no_shows: int = 0
 
 
 @dataclass(frozen=True)
@@ -206,27 +208,26 @@ def feed(
 
 
 def seller_card(session: Session, seller_id: int, shop_id: int | None) -> SellerCard:
-    """Name, shop and rating of a seller (published, visible reviews only)."""
+    """Name, shop and reputation of a seller (see :func:`reviews.reputation`)."""
+    # Imported here: reviews builds on orders, which builds on search and this module.
+    from marketplace_app.services import reviews
+
     user = session.get(User, seller_id)
     if user is None:
         raise NotFound()
     shop = session.get(Shop, shop_id) if shop_id else None
-    avg, count = session.exec(
-        select(func.avg(Review.stars), func.count(Review.id)).where(
-            Review.subject_id == seller_id,
-            Review.published_at.is_not(None),
-            Review.hidden_at.is_(None),
-        )
-    ).one()
+    rep = reviews.reputation(session, seller_id)
     return SellerCard(
         user_id=user.id,
         name=user.name,
         shop_id=shop.id if shop else None,
         shop_name=shop.name if shop else None,
         shop_slug=shop.slug if shop else None,
-        rating_avg_x10=round(float(avg) * 10) if count else None,
-        rating_count=count,
+        rating_avg_x10=rep.avg_x10,
+        rating_count=rep.count,
         member_since=user.created_at,
+        completion_rate=rep.completion_rate,
+        no_shows=rep.no_shows,
     )
 
 

@@ -577,6 +577,34 @@ def _placed(session: Session, group: OrderGroup, *, created: bool) -> PlacedGrou
     )
 
 
+def _checked(
+    session: Session,
+    buyer_id: int,
+    choices: Mapping[str, SellerChoice],
+    payment_method: str,
+    seen: Mapping[int, Seen] | None,
+    now: datetime,
+) -> tuple[list, dict, int]:
+    """The cart's parts, their delivery choices and the total, or the reasons they fail."""
+    parts, missing = _parts(session, buyer_id, now, seen)
+    if missing:
+        raise ValidationFailed({FORM: E_CART_CHANGED})
+    if not parts:
+        raise ValidationFailed({FORM: E_EMPTY})
+    errors: dict[str, str] = {}
+    details: dict[str, dict] = {}
+    _refuse_lines(parts, errors, details)
+    deliveries = _deliveries(session, buyer_id, parts, choices, errors, now)
+    if payment_method not in PAYMENT_METHODS:
+        errors[PAYMENT] = E_CHOOSE_PAYMENT
+    if errors:
+        raise CheckoutRefused(errors, details)
+    total = sum(part.subtotal + deliveries[part.key].fee for part in parts)
+    if payment_method == "escrow" and total <= 0:
+        raise ValidationFailed({PAYMENT: E_NOTHING_TO_PAY})
+    return parts, deliveries, total
+
+
 def _earlier(session: Session, key: str, buyer_id: int) -> PlacedGroup | None:
     group_id = session.connection().execute(_GROUP_BY_KEY, {"key": key}).scalar()
     if group_id is None:
@@ -875,22 +903,15 @@ def place(
     earlier = _earlier(session, key, buyer_id)
     if earlier is not None:
         return earlier
-    parts, missing = _parts(session, buyer_id, now, seen)
-    if missing:
-        raise ValidationFailed({FORM: E_CART_CHANGED})
-    if not parts:
-        raise ValidationFailed({FORM: E_EMPTY})
-    errors: dict[str, str] = {}
-    details: dict[str, dict] = {}
-    _refuse_lines(parts, errors, details)
-    deliveries = _deliveries(session, buyer_id, parts, choices, errors, now)
-    if payment_method not in PAYMENT_METHODS:
-        errors[PAYMENT] = E_CHOOSE_PAYMENT
-    if errors:
-        raise CheckoutRefused(errors, details)
-    total = sum(part.subtotal + deliveries[part.key].fee for part in parts)
-    if payment_method == "escrow" and total <= 0:
-        raise ValidationFailed({PAYMENT: E_NOTHING_TO_PAY})
+    try:
+        parts, deliveries, total = _checked(session, buyer_id, choices, payment_method, seen, now)
+    except ValidationFailed:
+        # On PostgreSQL a concurrent submit of this very key may have committed
+        # meanwhile (emptying the cart it placed): answer with its group.
+        earlier = _earlier(session, key, buyer_id)
+        if earlier is not None:
+            return earlier
+        raise
 
     savepoint = session.begin_nested()
     try:

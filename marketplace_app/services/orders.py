@@ -907,21 +907,29 @@ def confirm_receipt(session: Session, user_id: int, number: object) -> Order:
     return order
 
 
-def store_refund_photos(blobs: list[bytes]) -> list[str]:
-    """Validate and store a refund request's photos (no database): all or nothing.
+def store_photos(blobs: list[bytes], limit: int = MAX_REFUND_PHOTOS) -> list[str]:
+    """Validate and store a form's photos (no database): all or nothing.
+
+    Refund requests and reviews both take their photos this way.
 
     Args:
-        blobs: the uploaded files' bytes (at most 5).
+        blobs: the uploaded files' bytes.
+        limit: how many a form takes at most.
 
     Returns:
         The storage keys, in order.
 
     Raises:
-        ValidationFailed: ``photos``: more than 5, or a refused file.
+        ValidationFailed: ``photos``: more than ``limit``, or a refused file.
     """
-    if len(blobs) > MAX_REFUND_PHOTOS:
-        raise ValidationFailed({"photos": E_PHOTOS}, max=MAX_REFUND_PHOTOS)
+    if len(blobs) > limit:
+        raise ValidationFailed({"photos": E_PHOTOS}, max=limit)
     return [image.key for image in listing_images.ingest_all(blobs)]
+
+
+def store_refund_photos(blobs: list[bytes]) -> list[str]:
+    """Validate and store a refund request's photos (at most 5): see :func:`store_photos`."""
+    return store_photos(blobs, MAX_REFUND_PHOTOS)
 
 
 def photo_keys(refund: RefundRequest | None) -> list[str]:
@@ -931,14 +939,19 @@ def photo_keys(refund: RefundRequest | None) -> list[str]:
     return [key for key in refund.photo_keys.split(",") if key]
 
 
-def _checked_keys(keys: object) -> list[str]:
+def checked_photo_keys(keys: object, limit: int = MAX_REFUND_PHOTOS) -> list[str]:
+    """Storage keys a form sends back: a list of at most ``limit`` well-formed keys.
+
+    Raises:
+        ValidationFailed: ``photos``: too many, or a key that is not a media key.
+    """
     keys = list(keys) if isinstance(keys, list | tuple) else []
-    if len(keys) > MAX_REFUND_PHOTOS:
-        raise ValidationFailed({"photos": E_PHOTOS}, max=MAX_REFUND_PHOTOS)
+    if len(keys) > limit:
+        raise ValidationFailed({"photos": E_PHOTOS}, max=limit)
     for key in keys:
         try:
             media.url(key, media.RENDITION_WIDTHS[0])
-        except ValueError:
+        except (ValueError, TypeError):
             raise ValidationFailed({"photos": media.ERROR_CORRUPT}) from None
     return keys
 
@@ -989,7 +1002,7 @@ def request_refund(
         text = ""
     if errors:
         raise ValidationFailed(errors, max=STATEMENT_MAX)
-    keys = _checked_keys(photos)
+    keys = checked_photo_keys(photos)
     _move(
         session,
         order,

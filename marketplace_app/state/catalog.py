@@ -115,6 +115,8 @@ class ListingState(rx.State):
     seller_href: str = ""
     seller_rating: str = ""
     seller_since: str = ""
+    seller_completion: str = ""
+    seller_no_shows: str = ""
     is_own: bool = False
     distance: str = ""
     views: str = ""
@@ -299,6 +301,12 @@ class ListingState(rx.State):
             else translate(lang, "seller.no_reviews")
         )
         self.seller_since = translate(lang, "seller.member_since", date=member_since(d, lang))
+        self.seller_completion = (
+            translate(lang, "reviews.completion", percent=round(s.completion_rate * 100))
+            if s.completion_rate is not None
+            else translate(lang, "reviews.completion_none")
+        )
+        self.seller_no_shows = translate(lang, "reviews.no_shows", count=s.no_shows)
         self.is_own = d.is_own
 
 

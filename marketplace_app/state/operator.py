@@ -1,4 +1,4 @@
-"""The operator queue at ``/admin/queue``: shop applications and reported listings.
+"""The operator queue at ``/admin/queue``: shop applications, reported listings and reviews.
 
 Every handler requires the moderator role (admins included); the services
 check the role again and write the audit entries.
@@ -12,7 +12,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.services import media, moderation, shops
+from marketplace_app.services import media, moderation, reviews, shops
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -56,6 +56,44 @@ class ReportView:
     others: str
 
 
+@dataclass
+class ReviewReportView:
+    """One open report of a review, with the review's words."""
+
+    id: int
+    stars: str
+    review_text: str
+    author: str
+    subject: str
+    reason: str
+    text: str
+    reporter: str
+    reported: str
+    others: str
+
+
+def _review_report_view(row: reviews.ReviewReportRow, lang: str) -> ReviewReportView:
+    subject = f"{row.shop_name} ({row.subject_name})" if row.shop_name else row.subject_name
+    return ReviewReportView(
+        id=row.id,
+        stars="★" * row.stars + "☆" * (5 - row.stars),
+        review_text=row.review_text,
+        author=row.author_name,
+        subject=subject,
+        reason=translate(lang, f"report.reason.{row.reason}"),
+        text=row.text,
+        reporter=row.reporter_name,
+        reported=date_time(row.created_at, lang),
+        others=translate(lang, "queue.open_reports", count=row.open_reports)
+        if row.open_reports > 1
+        else "",
+    )
+
+
+def _hide_reported_review(session, *, actor_id: int, report_id: int, reason: str):
+    return reviews.hide(session, actor_id, None, reason, report_id=report_id)
+
+
 def _row_id(form: dict, name: str) -> int | None:
     """The row id a queue form carries in a hidden field (a hint: services check it)."""
     raw = forms.text(form, name, 12)
@@ -66,7 +104,8 @@ def _queue(session, actor_id: int):
     pending = shops.pending_applications(session, limit=QUEUE_LIMIT, actor_id=actor_id)
     names = shops.applicant_names(session, pending)
     reports = moderation.open_reports(session, limit=QUEUE_LIMIT, actor_id=actor_id)
-    return pending, names, reports
+    review_reports = reviews.open_review_reports(session, actor_id, limit=QUEUE_LIMIT)
+    return pending, names, reports, review_reports
 
 
 def _application_view(shop, names: dict[int, str], lang: str) -> ApplicationView:
@@ -113,15 +152,17 @@ class OperatorState(rx.State):
     tab: str = "shops"
     applications: list[ApplicationView] = []
     reports: list[ReportView] = []
+    review_reports: list[ReviewReportView] = []
     row_errors: dict[str, str] = {}
     notice: str = ""
     loaded: bool = False
     busy_key: str = ""
 
     async def _reload(self, lang: str) -> None:
-        pending, names, reports = await run_read(_queue, current_user().id)
+        pending, names, reports, review_reports = await run_read(_queue, current_user().id)
         self.applications = [_application_view(s, names, lang) for s in pending]
         self.reports = [_report_view(r, lang) for r in reports]
+        self.review_reports = [_review_report_view(r, lang) for r in review_reports]
         self.loaded = True
 
     @rx.event
@@ -205,5 +246,23 @@ class OperatorState(rx.State):
             fn, notice = moderation.hide_listing, "queue.hidden"
         async for update in self._decide(
             f"report-{report_id}", notice, fn, report_id=report_id, reason=reason
+        ):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def decide_review_report(self, form: dict):
+        """Hide the reported review (its words stay), or dismiss the report, with the reason."""
+        action, self._action = self._action, "hide"
+        report_id = _row_id(form, "report_id")
+        if report_id is None:
+            return
+        reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
+        if action == "dismiss":
+            fn, notice = moderation.dismiss_report, "queue.dismissed"
+        else:
+            fn, notice = _hide_reported_review, "reviews.queue_hidden"
+        async for update in self._decide(
+            f"review-report-{report_id}", notice, fn, report_id=report_id, reason=reason
         ):
             yield update

@@ -20,6 +20,7 @@ from marketplace_app.services import fulfilment, inbox, media, orders
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
+from marketplace_app.state.reviews import OrderReviewState
 from marketplace_app.state.session import LocaleState, SessionState
 
 GROUP_POLLS = 8
@@ -560,6 +561,8 @@ class OrderState(rx.State):
             self.busy = False
         await self._reload(loc.lang)
         await _refresh_unread(self, user_id)
+        if self.status == "completed":
+            yield OrderReviewState.load  # reviews open: show the review form without a reload
 
     @rx.event
     @login_required

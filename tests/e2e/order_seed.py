@@ -3,7 +3,9 @@
 Run with the app's environment (``python -m tests.e2e.order_seed ...``): it
 creates the buyer and the seller when their emails are new, a one-off item for
 sale, an order for it as checkout would place it, and pays it through
-``orders.mark_group_paid``. Prints ``{"number": ...}``.
+``orders.mark_group_paid``. With ``--complete`` it is a cash pickup that the
+seller hands over at once (so it is completed and open for reviews).
+Prints ``{"number": ..., "listing_id": ...}``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from sqlmodel import select
 
 from marketplace_app.db import write_session
 from marketplace_app.models import Category
-from marketplace_app.services import accounts
-from tests.unit.orders_factory import make_listing, pay, place
+from marketplace_app.services import accounts, orders
+from tests.unit.orders_factory import code_of, make_listing, pay, place
 
 
 def _user(session, email: str, name: str, password: str):
@@ -34,6 +36,7 @@ def main() -> None:
     parser.add_argument("--seller", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--delivery", choices=("pickup", "local", "courier"), default="pickup")
+    parser.add_argument("--complete", action="store_true")
     args = parser.parse_args()
     with write_session() as s:
         buyer = _user(s, args.buyer, "Buyer Bea", args.password)
@@ -48,10 +51,18 @@ def main() -> None:
             category_id=category,
         )
         fee = 0 if args.delivery == "pickup" else 600
-        order = place(s, buyer, [(listing, None, 1)], delivery=args.delivery, fee=fee)
-        pay(s, order.group_id)
-        number = order.number
-    print(json.dumps({"number": number}))
+        if args.complete:
+            order = place(s, buyer, [(listing, None, 1)], payment="cash")
+        else:
+            order = place(s, buyer, [(listing, None, 1)], delivery=args.delivery, fee=fee)
+            pay(s, order.group_id)
+        number, listing_id, seller_id, code = order.number, listing.id, seller.id, code_of(order)
+    if args.complete:
+        with write_session() as s:
+            orders.mark_ready(s, seller_id, number)
+        with write_session() as s:
+            orders.confirm_handover(s, seller_id, number, code)
+    print(json.dumps({"number": number, "listing_id": listing_id}))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ PUBLIC = {
     # --- buying: checkout ---
     # --- buying: orders, inbox, disputes ---
     # --- buying: payments, balance ---
+    # --- trust: reviews ---
+    "ReviewListState.load_listing",
+    "ReviewListState.load_shop",
 }
 
 
