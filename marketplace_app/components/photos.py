@@ -1,4 +1,4 @@
-"""Choosing and arranging photos: a drop zone, upload progress and a preview tile."""
+"""Choosing and arranging photos: a drop zone, upload progress and preview tiles."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.services import media
 
@@ -231,4 +232,121 @@ def photo_tile(
         position="relative",
         role="group",
         aria_label=photo.alt,
+    )
+
+
+def _removable_tile(photo, index, remove_key: str, on_remove: Callable, testid: str):
+    return rx.box(
+        rx.image(
+            src=photo.src,
+            alt=photo.alt,
+            width="80px",
+            height="80px",
+            object_fit="cover",
+            border_radius="6px",
+        ),
+        rx.icon_button(
+            rx.icon("x", size=12, aria_hidden="true"),
+            type="button",
+            size="1",
+            variant="solid",
+            color_scheme="red",
+            aria_label=tr(remove_key),
+            on_click=on_remove(index),
+            position="absolute",
+            top="2px",
+            right="2px",
+        ),
+        position="relative",
+        data_testid=testid,
+    )
+
+
+def form_photos(
+    upload_id: str,
+    *,
+    label_key: str,
+    add_key: str,
+    hint_key: str,
+    remove_key: str,
+    preview_testid: str,
+    photos: rx.Var,
+    uploading: rx.Var,
+    errors: rx.Var,
+    max_files: int,
+    on_upload: Callable,
+    on_remove: Callable,
+) -> rx.Component:
+    """A form's photos (a refund request's, a review's): a drop zone, a spinner and previews.
+
+    The hidden file input carries ``upload_id`` as test id; each preview has a
+    button taking it out of the form again.
+
+    Args:
+        upload_id: the upload's id (``rx.upload_files(upload_id=...)``).
+        label_key: i18n key of the heading, also naming the file input.
+        add_key: i18n key of the button.
+        hint_key: i18n key of the line next to the button.
+        remove_key: i18n key naming a preview's remove button.
+        preview_testid: data-testid of each preview.
+        photos: the photos' view var (items with ``src`` and ``alt``).
+        uploading: disables the zone and shows a spinner while an upload runs.
+        errors: the form's errors; the ``photos`` one shows under the previews.
+        max_files: how many files may be chosen at once.
+        on_upload: ``on_upload(files)`` stores the chosen files.
+        on_remove: ``on_remove(index)`` takes a photo out.
+
+    Returns:
+        The photos' part of the form.
+    """
+    zone = rx.upload.root(
+        rx.hstack(
+            rx.button(
+                rx.icon("image-plus", size=16, aria_hidden="true"),
+                tr(add_key),
+                type="button",
+                variant="soft",
+                disabled=uploading,
+            ),
+            rx.text(tr(hint_key), size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        id=upload_id,
+        accept=media.ACCEPT_TYPES,
+        multiple=True,
+        max_files=max_files,
+        max_size=media.MAX_UPLOAD_BYTES,
+        no_keyboard=True,
+        disabled=uploading,
+        on_drop=on_upload(rx.upload_files(upload_id=upload_id)),
+        border=f"1px dashed {rx.color('accent', 7)}",
+        border_radius="8px",
+        padding="10px",
+        width="100%",
+        cursor="pointer",
+    )
+    file_input = zone.children[0].children[0]
+    file_input.custom_attrs.update({"data-testid": upload_id, "aria-label": tr(label_key)})
+    return rx.vstack(
+        rx.text(tr(label_key), weight="medium", size="2"),
+        zone,
+        rx.cond(
+            uploading,
+            rx.hstack(
+                rx.spinner(size="1"), rx.text(tr("orders.uploading"), size="1"), role="status"
+            ),
+        ),
+        rx.flex(
+            rx.foreach(
+                photos,
+                lambda photo, i: _removable_tile(photo, i, remove_key, on_remove, preview_testid),
+            ),
+            gap="8px",
+            wrap="wrap",
+        ),
+        field_error(errors, "photos"),
+        width="100%",
+        spacing="2",
     )

@@ -130,9 +130,51 @@ def _application(app: ApplicationView) -> rx.Component:
     )
 
 
+def _report_reasons(report: ReportView | ReviewReportView) -> rx.Component:
+    return rx.hstack(
+        rx.badge(report.reason, color_scheme="red", data_testid="admin-report-reason"),
+        rx.cond(report.others != "", rx.badge(report.others, variant="soft")),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+def _report_decision(
+    report: ReportView | ReviewReportView, key: rx.Var, on_submit
+) -> tuple[rx.Component, rx.Component]:
+    """Who reported when, then the form hiding the reported item or dismissing the report."""
+    busy = Q.busy_key == key
+    return (
+        rx.text(tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"),
+        _decision_form(
+            key,
+            "report_id",
+            report.id,
+            "queue.hide_reason",
+            on_submit,
+            rx.button(
+                rx.icon("eye-off", size=16, aria_hidden="true"),
+                tr("queue.hide"),
+                type="submit",
+                color_scheme="red",
+                disabled=busy,
+                on_click=Q.choose("hide"),
+                data_testid="admin-hide",
+            ),
+            rx.button(
+                tr("queue.dismiss"),
+                type="submit",
+                variant="soft",
+                disabled=busy,
+                on_click=Q.choose("dismiss"),
+                data_testid="admin-dismiss",
+            ),
+        ),
+    )
+
+
 def _report(report: ReportView) -> rx.Component:
     key = "report-" + report.id.to_string()
-    busy = Q.busy_key == key
     return rx.card(
         rx.flex(
             rx.image(
@@ -152,43 +194,12 @@ def _report(report: ReportView) -> rx.Component:
                     data_testid="admin-listing-link",
                 ),
                 _fact("queue.seller", report.seller),
-                rx.hstack(
-                    rx.badge(report.reason, color_scheme="red", data_testid="admin-report-reason"),
-                    rx.cond(report.others != "", rx.badge(report.others, variant="soft")),
-                    spacing="2",
-                    wrap="wrap",
-                ),
+                _report_reasons(report),
                 rx.cond(
                     report.text != "",
                     rx.blockquote(report.text, size="2", white_space="pre-wrap"),
                 ),
-                rx.text(
-                    tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"
-                ),
-                _decision_form(
-                    key,
-                    "report_id",
-                    report.id,
-                    "queue.hide_reason",
-                    Q.decide_report,
-                    rx.button(
-                        rx.icon("eye-off", size=16, aria_hidden="true"),
-                        tr("queue.hide"),
-                        type="submit",
-                        color_scheme="red",
-                        disabled=busy,
-                        on_click=Q.choose("hide"),
-                        data_testid="admin-hide",
-                    ),
-                    rx.button(
-                        tr("queue.dismiss"),
-                        type="submit",
-                        variant="soft",
-                        disabled=busy,
-                        on_click=Q.choose("dismiss"),
-                        data_testid="admin-dismiss",
-                    ),
-                ),
+                *_report_decision(report, key, Q.decide_report),
                 spacing="2",
                 flex="1",
                 min_width="0",
@@ -204,7 +215,6 @@ def _report(report: ReportView) -> rx.Component:
 
 def _review_report(report: ReviewReportView) -> rx.Component:
     key = "review-report-" + report.id.to_string()
-    busy = Q.busy_key == key
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -216,40 +226,9 @@ def _review_report(report: ReviewReportView) -> rx.Component:
                 align="center",
             ),
             rx.blockquote(report.review_text, size="2", white_space="pre-wrap"),
-            rx.hstack(
-                rx.badge(report.reason, color_scheme="red", data_testid="admin-report-reason"),
-                rx.cond(report.others != "", rx.badge(report.others, variant="soft")),
-                spacing="2",
-                wrap="wrap",
-            ),
+            _report_reasons(report),
             rx.cond(report.text != "", rx.text(report.text, size="2", white_space="pre-wrap")),
-            rx.text(
-                tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"
-            ),
-            _decision_form(
-                key,
-                "report_id",
-                report.id,
-                "queue.hide_reason",
-                Q.decide_review_report,
-                rx.button(
-                    rx.icon("eye-off", size=16, aria_hidden="true"),
-                    tr("queue.hide"),
-                    type="submit",
-                    color_scheme="red",
-                    disabled=busy,
-                    on_click=Q.choose("hide"),
-                    data_testid="admin-hide",
-                ),
-                rx.button(
-                    tr("queue.dismiss"),
-                    type="submit",
-                    variant="soft",
-                    disabled=busy,
-                    on_click=Q.choose("dismiss"),
-                    data_testid="admin-dismiss",
-                ),
-            ),
+            *_report_decision(report, key, Q.decide_review_report),
             spacing="2",
             width="100%",
         ),

@@ -12,9 +12,10 @@ from marketplace_app.components.feedback import empty, loaded_list, loading, not
 from marketplace_app.components.fields import SELECT_STYLE, described, field_error, labelled
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
+from marketplace_app.components.photos import form_photos
 from marketplace_app.components.tabs import status_tab, status_tabs
 from marketplace_app.pages.reviews import review_box
-from marketplace_app.services import media, orders
+from marketplace_app.services import orders
 from marketplace_app.state.orders import (
     DisputesState,
     DisputeView,
@@ -501,81 +502,19 @@ def _form(*children: rx.Component, on_submit) -> rx.Component:
 
 
 def _refund_photos_input() -> rx.Component:
-    zone = rx.upload.root(
-        rx.hstack(
-            rx.button(
-                rx.icon("image-plus", size=16, aria_hidden="true"),
-                tr("orders.refund_add_photos"),
-                type="button",
-                variant="soft",
-                disabled=S.uploading,
-            ),
-            rx.text(tr("orders.refund_photos_hint"), size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            wrap="wrap",
-        ),
-        id=REFUND_UPLOAD_ID,
-        accept=media.ACCEPT_TYPES,
-        multiple=True,
+    return form_photos(
+        REFUND_UPLOAD_ID,
+        label_key="orders.refund_photos",
+        add_key="orders.refund_add_photos",
+        hint_key="orders.refund_photos_hint",
+        remove_key="orders.refund_remove_photo",
+        preview_testid="refund-photo-preview",
+        photos=S.new_photos,
+        uploading=S.uploading,
+        errors=E,
         max_files=orders.MAX_REFUND_PHOTOS,
-        max_size=media.MAX_UPLOAD_BYTES,
-        no_keyboard=True,
-        disabled=S.uploading,
-        on_drop=S.upload_refund_photos(rx.upload_files(upload_id=REFUND_UPLOAD_ID)),
-        border=f"1px dashed {rx.color('accent', 7)}",
-        border_radius="8px",
-        padding="10px",
-        width="100%",
-        cursor="pointer",
-    )
-    file_input = zone.children[0].children[0]
-    file_input.custom_attrs.update(
-        {"data-testid": REFUND_UPLOAD_ID, "aria-label": tr("orders.refund_photos")}
-    )
-    return rx.vstack(
-        rx.text(tr("orders.refund_photos"), weight="medium", size="2"),
-        zone,
-        rx.cond(
-            S.uploading,
-            rx.hstack(
-                rx.spinner(size="1"), rx.text(tr("orders.uploading"), size="1"), role="status"
-            ),
-        ),
-        rx.flex(
-            rx.foreach(
-                S.new_photos,
-                lambda p, i: rx.box(
-                    rx.image(
-                        src=p.src,
-                        alt=p.alt,
-                        width="80px",
-                        height="80px",
-                        object_fit="cover",
-                        border_radius="6px",
-                    ),
-                    rx.icon_button(
-                        rx.icon("x", size=12, aria_hidden="true"),
-                        type="button",
-                        size="1",
-                        variant="solid",
-                        color_scheme="red",
-                        aria_label=tr("orders.refund_remove_photo"),
-                        on_click=S.remove_refund_photo(i),
-                        position="absolute",
-                        top="2px",
-                        right="2px",
-                    ),
-                    position="relative",
-                    data_testid="refund-photo-preview",
-                ),
-            ),
-            gap="8px",
-            wrap="wrap",
-        ),
-        field_error(E, "photos"),
-        width="100%",
-        spacing="2",
+        on_upload=S.upload_refund_photos,
+        on_remove=S.remove_refund_photo,
     )
 
 

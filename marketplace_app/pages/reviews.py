@@ -6,8 +6,9 @@ import reflex as rx
 
 from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
+from marketplace_app.components.photos import form_photos
 from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import media, reviews
+from marketplace_app.services import reviews
 from marketplace_app.state.reviews import (
     STARS,
     OrderReviewState,
@@ -53,77 +54,20 @@ def _star_buttons(chosen: rx.Var, on_pick, prefix: str, label_key: str) -> rx.Co
     )
 
 
-def _photo_tile(photo: ReviewPhotoView, index) -> rx.Component:
-    return rx.box(
-        rx.image(
-            src=photo.src,
-            alt=photo.alt,
-            width="80px",
-            height="80px",
-            object_fit="cover",
-            border_radius="6px",
-        ),
-        rx.icon_button(
-            rx.icon("x", size=12, aria_hidden="true"),
-            type="button",
-            size="1",
-            variant="solid",
-            color_scheme="red",
-            aria_label=tr("reviews.remove_photo"),
-            on_click=RS.remove_photo(index),
-            position="absolute",
-            top="2px",
-            right="2px",
-        ),
-        position="relative",
-        data_testid="review-photo-preview",
-    )
-
-
 def _photos_input() -> rx.Component:
-    zone = rx.upload.root(
-        rx.hstack(
-            rx.button(
-                rx.icon("image-plus", size=16, aria_hidden="true"),
-                tr("reviews.add_photos"),
-                type="button",
-                variant="soft",
-                disabled=RS.uploading,
-            ),
-            rx.text(tr("reviews.photos_hint"), size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            wrap="wrap",
-        ),
-        id=UPLOAD_ID,
-        accept=media.ACCEPT_TYPES,
-        multiple=True,
+    return form_photos(
+        UPLOAD_ID,
+        label_key="reviews.photos",
+        add_key="reviews.add_photos",
+        hint_key="reviews.photos_hint",
+        remove_key="reviews.remove_photo",
+        preview_testid="review-photo-preview",
+        photos=RS.photos,
+        uploading=RS.uploading,
+        errors=RS.errors,
         max_files=reviews.MAX_PHOTOS,
-        max_size=media.MAX_UPLOAD_BYTES,
-        no_keyboard=True,
-        disabled=RS.uploading,
-        on_drop=RS.upload_photos(rx.upload_files(upload_id=UPLOAD_ID)),
-        border=f"1px dashed {rx.color('accent', 7)}",
-        border_radius="8px",
-        padding="10px",
-        width="100%",
-        cursor="pointer",
-    )
-    file_input = zone.children[0].children[0]
-    file_input.custom_attrs.update({"data-testid": UPLOAD_ID, "aria-label": tr("reviews.photos")})
-    return rx.vstack(
-        rx.text(tr("reviews.photos"), weight="medium", size="2"),
-        zone,
-        rx.cond(
-            RS.uploading,
-            rx.hstack(
-                rx.spinner(size="1"), rx.text(tr("orders.uploading"), size="1"), role="status"
-            ),
-        ),
-        rx.flex(rx.foreach(RS.photos, _photo_tile), gap="8px", wrap="wrap"),
-        field_error(RS.errors, "photos"),
-        width="100%",
-        spacing="2",
+        on_upload=RS.upload_photos,
+        on_remove=RS.remove_photo,
     )
 
 

@@ -231,10 +231,8 @@ class OperatorState(rx.State):
         """Remember which button of a report row submitted its form ("hide" or "dismiss")."""
         self._action = "dismiss" if action == "dismiss" else "hide"
 
-    @rx.event
-    @login_required(role="moderator")
-    async def decide_report(self, form: dict):
-        """Hide the reported listing, or dismiss the report, with the reason typed in its row."""
+    async def _decide_report(self, form: dict, key_prefix: str, hide, hidden_key: str):
+        """Hide what a report row names (``hide``) or dismiss the report, as chosen."""
         action, self._action = self._action, "hide"
         report_id = _row_id(form, "report_id")
         if report_id is None:
@@ -243,9 +241,18 @@ class OperatorState(rx.State):
         if action == "dismiss":
             fn, notice = moderation.dismiss_report, "queue.dismissed"
         else:
-            fn, notice = moderation.hide_listing, "queue.hidden"
+            fn, notice = hide, hidden_key
         async for update in self._decide(
-            f"report-{report_id}", notice, fn, report_id=report_id, reason=reason
+            f"{key_prefix}-{report_id}", notice, fn, report_id=report_id, reason=reason
+        ):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def decide_report(self, form: dict):
+        """Hide the reported listing, or dismiss the report, with the reason typed in its row."""
+        async for update in self._decide_report(
+            form, "report", moderation.hide_listing, "queue.hidden"
         ):
             yield update
 
@@ -253,16 +260,7 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def decide_review_report(self, form: dict):
         """Hide the reported review (its words stay), or dismiss the report, with the reason."""
-        action, self._action = self._action, "hide"
-        report_id = _row_id(form, "report_id")
-        if report_id is None:
-            return
-        reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
-        if action == "dismiss":
-            fn, notice = moderation.dismiss_report, "queue.dismissed"
-        else:
-            fn, notice = _hide_reported_review, "reviews.queue_hidden"
-        async for update in self._decide(
-            f"review-report-{report_id}", notice, fn, report_id=report_id, reason=reason
+        async for update in self._decide_report(
+            form, "review-report", _hide_reported_review, "reviews.queue_hidden"
         ):
             yield update

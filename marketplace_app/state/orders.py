@@ -7,7 +7,6 @@ a handler called by hand with another order's number only ever gets "not found".
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
 from marketplace_app.state.reviews import OrderReviewState
 from marketplace_app.state.session import LocaleState, SessionState
+from marketplace_app.state.uploads import add_form_photos, without_photo
 
 GROUP_POLLS = 8
 GROUP_POLL_MS = 2000
@@ -648,8 +648,9 @@ class OrderState(rx.State):
         self._refund_keys = []
         self.new_photos = []
 
-    def _show_new_photos(self, lang: str) -> None:
-        self.new_photos = photo_views(self._refund_keys, self.number, lang)
+    def _keep_new_photos(self, keys: list[str], lang: str) -> None:
+        self._refund_keys = keys
+        self.new_photos = photo_views(keys, self.number, lang)
 
     @rx.event
     @login_required
@@ -662,45 +663,25 @@ class OrderState(rx.State):
     @login_required
     async def upload_refund_photos(self, files: list[rx.UploadFile]):
         """Store photos for the refund request (at most 5 in all)."""
-        loc = await self.get_state(LocaleState)
-        files = (
-            [f for f in files if isinstance(f, rx.UploadFile)] if isinstance(files, list) else []
-        )
-        if not files or not self._number:
+        if not self._number:
             return
-        room = orders.MAX_REFUND_PHOTOS - len(self._refund_keys)
-        errors = {k: v for k, v in self.errors.items() if k != "photos"}
-        if len(files) > room:
-            self.errors = {
-                **errors,
-                "photos": loc._tr(orders.E_PHOTOS, max=orders.MAX_REFUND_PHOTOS),
-            }
-            return
-        self.uploading = True
-        self.errors = errors
-        yield
-        try:
-            blobs = [await f.read(media.MAX_UPLOAD_BYTES + 1) for f in files]
-            keys = await asyncio.to_thread(orders.store_refund_photos, blobs)
-        except ValidationFailed as error:
-            self.errors = {**errors, "photos": loc._errors(error).get("photos", "")}
-        else:
-            self._refund_keys = [*self._refund_keys, *keys]
-            self._show_new_photos(loc.lang)
-        finally:
-            self.uploading = False
+        async for update in add_form_photos(
+            self,
+            files,
+            self._refund_keys,
+            orders.MAX_REFUND_PHOTOS,
+            orders.store_refund_photos,
+            self._keep_new_photos,
+        ):
+            yield update
 
     @rx.event
     @login_required
     async def remove_refund_photo(self, index: int):
         """Take one photo out of the refund request."""
-        if not isinstance(index, int) or not 0 <= index < len(self._refund_keys):
-            return
-        lang = (await self.get_state(LocaleState)).lang
-        keys = list(self._refund_keys)
-        media.delete_image(keys.pop(index))
-        self._refund_keys = keys
-        self._show_new_photos(lang)
+        keys = without_photo(self._refund_keys, index)
+        if keys is not None:
+            self._keep_new_photos(keys, (await self.get_state(LocaleState)).lang)
 
     @rx.event
     @login_required

@@ -6,7 +6,7 @@ review to reply to or report) are only hints: the services check them.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from dataclasses import dataclass
 
 import reflex as rx
@@ -26,7 +26,7 @@ from marketplace_app.state.guard import (
     run_write,
 )
 from marketplace_app.state.session import LocaleState
-from marketplace_app.state.uploads import received_files
+from marketplace_app.state.uploads import add_form_photos, without_photo
 
 STARS = (1, 2, 3, 4, 5)
 
@@ -181,43 +181,33 @@ class OrderReviewState(rx.State):
         if isinstance(value, int) and value in STARS:
             self.product_stars = value
 
+    def _keep_photos(self, keys: list[str], lang: str) -> None:
+        self._keys = keys
+        self.photos = photo_views(keys, lang)
+
     @rx.event
     @login_required
     async def upload_photos(self, files: list[rx.UploadFile]):
         """Store photos for the review (at most 5 in all)."""
-        loc = await self.get_state(LocaleState)
-        files = received_files(files, reviews.MAX_PHOTOS + 1)
-        if not files or not self.may_review:
+        if not self.may_review:
             return
-        errors = {k: v for k, v in self.errors.items() if k != "photos"}
-        if len(files) > reviews.MAX_PHOTOS - len(self._keys):
-            self.errors = {**errors, "photos": loc._tr(orders.E_PHOTOS, max=reviews.MAX_PHOTOS)}
-            return
-        self.uploading = True
-        self.errors = errors
-        yield
-        try:
-            blobs = [await f.read(media.MAX_UPLOAD_BYTES + 1) for f in files]
-            keys = await asyncio.to_thread(orders.store_photos, blobs, reviews.MAX_PHOTOS)
-        except ValidationFailed as error:
-            self.errors = {**errors, "photos": loc._errors(error).get("photos", "")}
-        else:
-            self._keys = [*self._keys, *keys]
-            self.photos = photo_views(self._keys, loc.lang)
-        finally:
-            self.uploading = False
+        async for update in add_form_photos(
+            self,
+            files,
+            self._keys,
+            reviews.MAX_PHOTOS,
+            functools.partial(orders.store_photos, limit=reviews.MAX_PHOTOS),
+            self._keep_photos,
+        ):
+            yield update
 
     @rx.event
     @login_required
     async def remove_photo(self, index: int):
         """Take one photo out of the review."""
-        if not isinstance(index, int) or not 0 <= index < len(self._keys):
-            return
-        lang = (await self.get_state(LocaleState)).lang
-        keys = list(self._keys)
-        media.delete_image(keys.pop(index))
-        self._keys = keys
-        self.photos = photo_views(keys, lang)
+        keys = without_photo(self._keys, index)
+        if keys is not None:
+            self._keep_photos(keys, (await self.get_state(LocaleState)).lang)
 
     @rx.event
     @login_required

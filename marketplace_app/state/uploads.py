@@ -7,12 +7,12 @@ refused files are read defensively, uploads are re-encoded by the services.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import reflex as rx
 
-from marketplace_app.services import listing_images, media
-from marketplace_app.services.errors import NotFound, ServiceError
+from marketplace_app.services import listing_images, media, orders
+from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.state.guard import current_user, run_read, run_write
 from marketplace_app.state.session import LocaleState
 
@@ -71,6 +71,71 @@ def received_files(files: object, limit: int) -> list[rx.UploadFile]:
     """
     kept = [f for f in files if isinstance(f, rx.UploadFile)] if isinstance(files, list) else []
     return kept[:limit]
+
+
+async def add_form_photos(
+    state: rx.State,
+    files: object,
+    keys: list[str],
+    limit: int,
+    store: Callable[[list[bytes]], list[str]],
+    keep: Callable[[list[str], str], None],
+) -> AsyncIterator[None]:
+    """Store the photos uploaded to a form that holds photo keys (a refund request, a review).
+
+    An async generator for the handler to pass on: it yields once, with the
+    spinner on, before the photos are read and re-encoded. Too many photos, or
+    a refused one, leave the kept photos as they were and explain under them.
+
+    Args:
+        state: the form's state, with ``errors`` and ``uploading`` vars.
+        files: the handler's ``files`` argument.
+        keys: the storage keys the form holds already.
+        limit: how many photos the form takes in all.
+        store: validates and stores the new photos' bytes, returning their keys
+            (``orders.store_photos`` and the like).
+        keep: ``keep(keys, lang)`` keeps the form's new list of keys and its previews.
+
+    Yields:
+        None, once the spinner is on.
+    """
+    loc = await state.get_state(LocaleState)
+    files = received_files(files, limit + 1)
+    if not files:
+        return
+    errors = {k: v for k, v in state.errors.items() if k != PHOTO_FIELD}
+    if len(files) > limit - len(keys):
+        state.errors = {**errors, PHOTO_FIELD: loc._tr(orders.E_PHOTOS, max=limit)}
+        return
+    state.uploading = True
+    state.errors = errors
+    yield
+    try:
+        blobs = [await f.read(media.MAX_UPLOAD_BYTES + 1) for f in files]
+        stored = await asyncio.to_thread(store, blobs)
+    except ValidationFailed as error:
+        state.errors = {**errors, PHOTO_FIELD: loc._errors(error).get(PHOTO_FIELD, "")}
+    else:
+        keep([*keys, *stored], loc.lang)
+    finally:
+        state.uploading = False
+
+
+def without_photo(keys: list[str], index: object) -> list[str] | None:
+    """Take one photo out of a form's photo keys and delete its stored file.
+
+    Args:
+        keys: the form's storage keys.
+        index: the position a browser sent (untrusted).
+
+    Returns:
+        The remaining keys; None, and nothing deleted, when ``index`` names no photo.
+    """
+    if not isinstance(index, int) or not 0 <= index < len(keys):
+        return None
+    remaining = list(keys)
+    media.delete_image(remaining.pop(index))
+    return remaining
 
 
 async def store_photo(user_id: int, listing_id: int, upload: rx.UploadFile) -> None:

@@ -8,13 +8,14 @@ order, its lines and its first transition, and stores the handover code's hash.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session
 
+from marketplace_app.db import read_session, write_session
 from marketplace_app.models import (
     Listing,
     ListingVariant,
@@ -29,6 +30,7 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import fulfilment, orders
+from tests.unit.invariants import check_invariants, stock_baseline
 from tests.unit.services.conftest import make_user
 
 
@@ -292,3 +294,32 @@ def make_town(session: Session, category_id: int | None = None) -> Town:
     return Town(
         buyer, other, resident, owner, staff, stranger, moderator, shop, bread, lamp, coffee
     )
+
+
+def checked_town() -> Iterator[Town]:
+    """The cast, and after the test: every invariant against the stock before any order.
+
+    For a fixture: ``yield from checked_town()``.
+
+    Yields:
+        The town, once it is written.
+    """
+    with write_session() as s:
+        cast = make_town(s)
+    with read_session() as s:
+        baseline = stock_baseline(s)
+    yield cast
+    with read_session() as s:
+        check_invariants(s, baseline)
+
+
+def act(fn, *args, **kwargs):
+    """Run a service call in its own write transaction (rolled back when it raises)."""
+    with write_session() as s:
+        return fn(s, *args, **kwargs)
+
+
+def read(fn, *args, **kwargs):
+    """Run a service call in its own read transaction."""
+    with read_session() as s:
+        return fn(s, *args, **kwargs)

@@ -35,19 +35,7 @@ from marketplace_app.services.errors import (
     ValidationFailed,
 )
 from marketplace_app.settings import settings
-from tests.unit.invariants import check_invariants, stock_baseline
-from tests.unit.orders_factory import Town, code_of, make_town, pay, place
-
-
-def act(fn, *args, **kwargs):
-    """Run a service call in its own write transaction (rolled back when it raises)."""
-    with write_session() as s:
-        return fn(s, *args, **kwargs)
-
-
-def read(fn, *args, **kwargs):
-    with read_session() as s:
-        return fn(s, *args, **kwargs)
+from tests.unit.orders_factory import Town, act, checked_town, code_of, pay, place, read
 
 
 def fresh(order: Order) -> Order:
@@ -68,13 +56,7 @@ def log_of(order: Order) -> list[tuple[str | None, str]]:
 @pytest.fixture
 def town(db):
     """The cast, and after the test: every invariant against the stock before any order."""
-    with write_session() as s:
-        cast = make_town(s)
-    with read_session() as s:
-        baseline = stock_baseline(s)
-    yield cast
-    with read_session() as s:
-        check_invariants(s, baseline)
+    yield from checked_town()
 
 
 def new_order(town: Town, *, payment="escrow", delivery="pickup", listing=None, qty=1, buyer=None):

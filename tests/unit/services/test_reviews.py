@@ -20,29 +20,12 @@ from marketplace_app.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from tests.unit.invariants import check_invariants, stock_baseline
-from tests.unit.orders_factory import Town, code_of, make_town, place
-
-
-def act(fn, *args, **kwargs):
-    with write_session() as s:
-        return fn(s, *args, **kwargs)
-
-
-def read(fn, *args, **kwargs):
-    with read_session() as s:
-        return fn(s, *args, **kwargs)
+from tests.unit.orders_factory import Town, act, checked_town, code_of, place, read
 
 
 @pytest.fixture
 def town(db):
-    with write_session() as s:
-        cast = make_town(s)
-    with read_session() as s:
-        baseline = stock_baseline(s)
-    yield cast
-    with read_session() as s:
-        check_invariants(s, baseline)
+    yield from checked_town()
 
 
 def paid(town: Town, listing, buyer=None) -> Order:
