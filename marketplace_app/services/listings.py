@@ -75,7 +75,7 @@ E_DELIVERY_REQUIRED = "sell.error.delivery_required"
 E_ILLEGAL_ACTION = "sell.error.illegal_action"
 
 # Optional sign, digits with an optional fraction, nothing else (no "1e3", no "1,000").
-_AMOUNT_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_AMOUNT_RE = re.compile(r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)")
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,11 @@ class MyListing:
 def parse_amount(text: str, *, maximum: int = MAX_PRICE_CENTS) -> int:
     """Parse a typed money amount into minor units, exactly (Decimal, never float).
 
+    The one money parser: sell form, product editor and product CSV all use it.
+
     Args:
-        text: e.g. ``"12"``, ``"12.5"``, ``"12.50"``, ``"0"``.
+        text: e.g. ``"12"``, ``"12.5"``, ``"12.50"``, ``"0"``, ``"1,234.50"``,
+            ``"¥8"`` (a leading yuan sign and thousands commas are allowed).
         maximum: the largest accepted amount in minor units.
 
     Returns:
@@ -152,11 +155,11 @@ def parse_amount(text: str, *, maximum: int = MAX_PRICE_CENTS) -> int:
         ValueError: with an i18n key as its message (format, negative,
             decimals or too high).
     """
-    text = (text or "").strip()
+    text = (text or "").strip().lstrip("¥￥").strip() if isinstance(text, str) else ""
     if not _AMOUNT_RE.fullmatch(text):
         raise ValueError(E_PRICE_FORMAT)
     try:
-        amount = Decimal(text)
+        amount = Decimal(text.replace(",", ""))
     except InvalidOperation:  # pragma: no cover (the pattern admits only valid decimals)
         raise ValueError(E_PRICE_FORMAT) from None
     if amount < 0:

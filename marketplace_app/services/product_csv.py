@@ -48,7 +48,7 @@ from sqlmodel import Session, select
 
 from marketplace_app.i18n import LOCALES, translate
 from marketplace_app.models import Category, Listing
-from marketplace_app.services import products
+from marketplace_app.services import listings, products
 from marketplace_app.services.errors import ValidationFailed
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -430,7 +430,7 @@ def _check_group(
 
 def _cents(text: str) -> int | None:
     try:
-        return products.parse_cents(text) if text else None
+        return listings.parse_amount(text) if text else None
     except ValueError:
         return None
 

@@ -31,7 +31,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -42,6 +41,7 @@ from marketplace_app.models.types import utcnow
 from marketplace_app.services import geo, listing_access, roles, search
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, ValidationFailed
+from marketplace_app.services.listings import E_FEE_TOO_HIGH, E_PRICE_TOO_HIGH, parse_amount
 from marketplace_app.settings import settings
 
 TITLE_MIN, TITLE_MAX = 2, 80
@@ -55,7 +55,6 @@ STOCK_MAX = 1_000_000
 LOW_STOCK_MAX = 100_000
 PRODUCTS_PAGE = 100
 
-_MONEY = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 _INT = re.compile(r"^\d{1,9}$")
 _LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
@@ -131,28 +130,6 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def parse_cents(text: str) -> int:
-    """Money typed by a person, as integer minor units (never through float).
-
-    Args:
-        text: "12", "12.5", "12.50", "1,234.50", optionally with a leading ¥/￥.
-
-    Returns:
-        The amount in cents.
-
-    Raises:
-        ValueError: anything else (negative, more than two decimals, words).
-    """
-    value = _text(text).replace(" ", "").lstrip("¥￥")
-    if not _MONEY.match(value):
-        raise ValueError(text)
-    try:
-        amount = Decimal(value.replace(",", ""))
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    return int(amount * 100)
-
-
 def parse_int(text: str | int) -> int:
     """A non-negative whole number typed by a person (ValueError otherwise)."""
     if isinstance(text, int) and not isinstance(text, bool):
@@ -204,12 +181,13 @@ def local_time_text(moment: datetime | None) -> str:
 
 
 def _money_error(text: str, low: int, high: int, invalid: str) -> tuple[int | None, str | None]:
+    out_of_range = "error.product_price_range" if invalid.endswith("price_invalid") else invalid
     try:
-        cents = parse_cents(text)
-    except ValueError:
-        return None, invalid
-    if cents < low or cents > high:
-        return None, "error.product_price_range" if invalid.endswith("price_invalid") else invalid
+        cents = parse_amount(text, maximum=high)
+    except ValueError as error:
+        return None, out_of_range if str(error) in (E_PRICE_TOO_HIGH, E_FEE_TOO_HIGH) else invalid
+    if cents < low:
+        return None, out_of_range
     return cents, None
 
 

@@ -82,6 +82,9 @@ def refusal(session, seller, data: ListingInput, *, photo: bool = True) -> dict[
         ("0", 0),
         (" 7.05 ", 705),
         ("1000000", 100_000_000),
+        ("1,234.56", 123456),
+        ("¥8", 800),
+        ("￥ 0.01", 1),
     ],
 )
 def test_prices_parse_exactly_to_cents(typed, cents):
@@ -96,7 +99,8 @@ def test_prices_parse_exactly_to_cents(typed, cents):
         ("12.345", listings.E_PRICE_DECIMALS),
         ("abc", listings.E_PRICE_FORMAT),
         ("", listings.E_PRICE_FORMAT),
-        ("1,000", listings.E_PRICE_FORMAT),
+        ("1,00", listings.E_PRICE_FORMAT),
+        ("1.234", listings.E_PRICE_DECIMALS),
         ("NaN", listings.E_PRICE_FORMAT),
         ("Infinity", listings.E_PRICE_FORMAT),
         ("1000000.01", listings.E_PRICE_TOO_HIGH),

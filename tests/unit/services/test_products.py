@@ -72,23 +72,6 @@ def variants_of(session, listing_id):
     ).all()
 
 
-# --- money parsing ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "cents"),
-    [("12", 1200), ("12.5", 1250), ("12.50", 1250), ("0.01", 1), ("1,234.56", 123456), ("¥8", 800)],
-)
-def test_parse_cents(text, cents):
-    assert products.parse_cents(text) == cents
-
-
-@pytest.mark.parametrize("text", ["", "abc", "-1", "1.234", "1,23", "1e3", "12.", ".5", "NaN"])
-def test_parse_cents_refuses(text):
-    with pytest.raises(ValueError):
-        products.parse_cents(text)
-
-
 # --- saving ------------------------------------------------------------------------------
 
 
