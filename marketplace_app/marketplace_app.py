@@ -119,3 +119,9 @@ _add(disputes_page, "/admin/disputes", DisputesState.load)
 
 # --- buying: payments, balance and statements (pages/balance.py) ---
 _add(balance_page, "/seller/balance", BalanceState.load)
+
+# --- trust: offers (pages/offers.py) ---
+
+# --- trust: messaging (pages/messages.py) ---
+
+# --- trust: moderation (pages/operator.py, pages/moderation.py) ---

@@ -75,6 +75,11 @@ class Settings:
     unpaid_expiry_minutes: int
     inspection_minutes: int
     auto_confirm_days: int
+    offer_floor_pct: int
+    offer_hours: int
+    offer_reserve_hours: int
+    offer_open_max: int
+    message_rate_per_minute: int
 
     @property
     def public_origin(self) -> str:
@@ -137,6 +142,13 @@ def load_settings() -> Settings:
         unpaid_expiry_minutes=int(_env("UNPAID_EXPIRY_MINUTES", "15")),
         inspection_minutes=int(_env("INSPECTION_MINUTES", "30")),
         auto_confirm_days=int(_env("AUTO_CONFIRM_DAYS", "7")),
+        # Offers: the lowest offer as a percentage of the price, how long an
+        # offer stays open, how long an accepted one holds the item.
+        offer_floor_pct=int(_env("OFFER_FLOOR_PCT", "50")),
+        offer_hours=int(_env("OFFER_HOURS", "48")),
+        offer_reserve_hours=int(_env("OFFER_RESERVE_HOURS", "24")),
+        offer_open_max=int(_env("OFFER_OPEN_MAX", "3")),
+        message_rate_per_minute=int(_env("MESSAGE_RATE_PER_MINUTE", "20")),
     )
 
 

@@ -19,8 +19,10 @@ from marketplace_app.models.catalog import (
     RecentView,
 )
 from marketplace_app.models.jobs import JobLease
-from marketplace_app.models.moderation import Report
+from marketplace_app.models.messaging import Conversation, Message, UserBlock
+from marketplace_app.models.moderation import BlockedTerm, Report, Sanction
 from marketplace_app.models.notifications import InboxItem, OutboxEmail
+from marketplace_app.models.offers import Offer, OfferTransition
 from marketplace_app.models.orders import (
     Order,
     OrderGroup,
@@ -39,6 +41,13 @@ from marketplace_app.models.reviews import Review
 from marketplace_app.models.shops import Shop, ShopMember
 
 __all__ = [
+    "BlockedTerm",
+    "Conversation",
+    "Message",
+    "Offer",
+    "OfferTransition",
+    "Sanction",
+    "UserBlock",
     "RefundRequest",
     "PaymentEvent",
     "Payment",

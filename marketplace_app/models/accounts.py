@@ -134,7 +134,11 @@ class AuditEntry(SQLModel, table=True):
     """Who did what to which thing, and why: role changes, operator actions."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_type", "target_id"),
+        Index("ix_audit_log_actor_id_at", "actor_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="users.id")

@@ -1,4 +1,4 @@
-"""Reports from users about listings (and later reviews, messages, users)."""
+"""Reports, sanctions on members, and the blocklist that holds new listings."""
 
 from __future__ import annotations
 
@@ -37,3 +37,44 @@ class Report(SQLModel, table=True):
     handled_by: int | None = Field(default=None, foreign_key="users.id")
     handled_at: datetime | None = time_field()
     resolution: str = Field(default="", max_length=500)
+
+
+SANCTION_KINDS = ("warn", "suspend", "ban")
+
+
+class Sanction(SQLModel, table=True):
+    """An operator's measure against a member.
+
+    A warning only informs. A suspension (until ``ends_at``) or a ban (no end)
+    stops the member posting, buying, offering and messaging while in force;
+    ``lifted_at`` ends one early.
+    """
+
+    __tablename__ = "sanctions"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", SANCTION_KINDS), name="kind"),
+        CheckConstraint("kind != 'suspend' OR ends_at IS NOT NULL", name="suspend_ends"),
+        Index("ix_sanctions_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=8)
+    reason: str = Field(max_length=500)
+    actor_id: int = Field(foreign_key="users.id")
+    created_at: datetime = created_field()
+    ends_at: datetime | None = time_field()
+    lifted_at: datetime | None = time_field()
+    lifted_by: int | None = Field(default=None, foreign_key="users.id")
+    seen_at: datetime | None = time_field()
+
+
+class BlockedTerm(SQLModel, table=True):
+    """A word or phrase that holds a new listing for review when its text contains it."""
+
+    __tablename__ = "blocked_terms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term: str = Field(max_length=60, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = created_field()

@@ -45,6 +45,9 @@ PUBLIC = {
     # --- trust: reviews ---
     "ReviewListState.load_listing",
     "ReviewListState.load_shop",
+    # --- trust: offers ---
+    # --- trust: messaging ---
+    # --- trust: moderation ---
 }
 
 
