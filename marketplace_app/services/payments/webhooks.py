@@ -145,9 +145,15 @@ def handle_event(session: Session, event: WebhookEvent) -> WebhookResult:
     session.flush()
     numbers = orders.mark_group_paid(session, payment.group_id, payment.id)
     if not numbers:
+        # Every order had closed (expired, cancelled): mark_group_paid sent the
+        # money straight back, so the payment reads as refunded, not paid.
         log.warning(
-            "payment %s succeeded but no order of group %s was waiting for it",
+            "payment %s succeeded but no order of group %s was waiting for it; refunded",
             payment.id,
             payment.group_id,
         )
-    return WebhookResult(duplicate=False, payment_status="paid", order_numbers=tuple(numbers))
+        payment.status = "refunded"
+        session.add(payment)
+    return WebhookResult(
+        duplicate=False, payment_status=payment.status, order_numbers=tuple(numbers)
+    )

@@ -33,7 +33,7 @@ from marketplace_app.models import (
     Payment,
     PaymentEvent,
 )
-from marketplace_app.services import ledger
+from marketplace_app.services import ledger, orders
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.payments import (
     GatewayClient,
@@ -561,6 +561,23 @@ def test_an_event_is_applied_once_however_often_it_arrives(parties):
     assert _handle(_event(payment)).order_numbers == ()
     assert account_balance("escrow") == 1000
     assert count(PaymentEvent) == 2
+    books_balance()
+
+
+def test_money_for_orders_that_closed_meanwhile_reads_as_refunded(parties):
+    payment = open_payment(parties.buyer, parties.seller, (700, 300))
+    later = datetime.now(UTC) + timedelta(hours=1)
+    for order in group_orders(payment.group_id):
+        with write_session() as s:
+            assert orders.expire(s, order.id, later) == order.number
+    result = _handle(_event(payment))
+    assert (result.payment_status, result.order_numbers) == ("refunded", ())
+    assert payments_of(payment.group_id)[0].status == "refunded"
+    assert {o.status for o in group_orders(payment.group_id)} == {"cancelled"}
+    assert account_balance("escrow") == 0
+    # A repeated success for it changes nothing.
+    assert _handle(_event(payment)).order_numbers == ()
+    assert account_balance("escrow") == 0
     books_balance()
 
 
