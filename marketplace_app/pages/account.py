@@ -316,7 +316,16 @@ def addresses_page() -> rx.Component:
     """``/account/addresses``."""
     return shell(
         rx.vstack(
-            rx.link(tr("account.back"), href="/account", size="2"),
+            rx.cond(
+                AddressState.from_checkout,
+                rx.link(
+                    tr("address.back_to_checkout"),
+                    href="/checkout",
+                    size="2",
+                    data_testid="address-back-to-checkout",
+                ),
+                rx.link(tr("account.back"), href="/account", size="2"),
+            ),
             rx.hstack(
                 rx.heading(tr("account.addresses"), size="6", as_="h1"),
                 rx.spacer(),

@@ -194,7 +194,7 @@ def _address_picker(part: PartView) -> rx.Component:
         ),
         rx.link(
             tr("checkout.add_address"),
-            href="/account/addresses",
+            href="/account/addresses?from=checkout",
             size="2",
             data_testid="add-address",
         ),

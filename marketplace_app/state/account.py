@@ -126,6 +126,8 @@ class AddressState(rx.State):
     form_open: bool = False
     errors: dict[str, str] = {}
     loaded: bool = False
+    # Came from checkout's "add an address": open the form, and go back there after saving.
+    from_checkout: bool = False
 
     async def _reload(self) -> None:
         rows = await run_read(addresses.list_addresses, current_user().id)
@@ -168,8 +170,10 @@ class AddressState(rx.State):
     @rx.event
     @login_required
     async def load(self):
-        """Load the caller's addresses."""
-        self.form_open = False
+        """Load the caller's addresses (``?from=checkout`` opens an empty form)."""
+        self.from_checkout = self.router.url.query_parameters.get("from") == "checkout"
+        self.form_open = self.from_checkout
+        self.editing_id = 0
         self.errors = {}
         await self._reload()
 
@@ -209,6 +213,8 @@ class AddressState(rx.State):
         self.errors = {}
         self.form_open = False
         self.editing_id = 0
+        if self.from_checkout:
+            return rx.redirect("/checkout")
         await self._reload()
 
     @rx.event
