@@ -15,6 +15,7 @@ from marketplace_app.pages.home import home_page
 from marketplace_app.pages.inbox import inbox_page
 from marketplace_app.pages.listing import listing_page
 from marketplace_app.pages.my_listings import my_listings_page
+from marketplace_app.pages.offers import offers_page
 from marketplace_app.pages.operator import queue_page
 from marketplace_app.pages.orders import (
     disputes_page,
@@ -41,6 +42,7 @@ from marketplace_app.state.checkout import CheckoutState
 from marketplace_app.state.favorites_page import FavoritesPageState
 from marketplace_app.state.inbox import InboxState
 from marketplace_app.state.my_listings import MyListingsState
+from marketplace_app.state.offers import OffersState
 from marketplace_app.state.operator import OperatorState
 from marketplace_app.state.orders import (
     DisputesState,
@@ -121,7 +123,18 @@ _add(disputes_page, "/admin/disputes", DisputesState.load)
 _add(balance_page, "/seller/balance", BalanceState.load)
 
 # --- trust: offers (pages/offers.py) ---
+_add(offers_page, "/offers", OffersState.load)
 
 # --- trust: messaging (pages/messages.py) ---
+from marketplace_app.pages.messages import messages_page, thread_page  # noqa: E402
+from marketplace_app.state.messages import MessagesState, ThreadState  # noqa: E402
+
+_add(messages_page, "/messages", MessagesState.load)
+_add(thread_page, "/messages/[conversation_id]", ThreadState.load)
 
 # --- trust: moderation (pages/operator.py, pages/moderation.py) ---
+from marketplace_app.pages.moderation import audit_page, blocklist_page  # noqa: E402
+from marketplace_app.state.moderation import AuditState, BlocklistState  # noqa: E402
+
+_add(audit_page, "/admin/audit", AuditState.load)
+_add(blocklist_page, "/admin/blocklist", BlocklistState.load)

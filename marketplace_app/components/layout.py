@@ -145,6 +145,16 @@ def _nav() -> rx.Component:
         ),
         rx.cond(
             SessionState.logged_in,
+            _nav_item(
+                "messages-square",
+                "nav.messages",
+                "/messages",
+                "nav-messages",
+                badge=_count_badge(SessionState.messages_unread, "nav-messages-count"),
+            ),
+        ),
+        rx.cond(
+            SessionState.logged_in,
             _nav_item("user", "nav.me", "/account", "nav-account"),
             _nav_item("log-in", "nav.login", "/login", "nav-login"),
         ),

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from marketplace_app.db import write_session
+from marketplace_app.jobs.offer_timers import run_offer_timers
 from marketplace_app.jobs.order_timers import run_order_timers
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import auth_sessions, carts, notifications
@@ -24,7 +25,7 @@ def _prune() -> int:
 
 
 async def run_jobs() -> None:
-    """Run the order timers and deliver queued emails every few seconds; prune hourly.
+    """Run the order and offer timers and deliver queued emails every few seconds; prune hourly.
 
     Order timers run under a lease in the database and move each order with a
     status-conditional update; emails are claimed with a conditional update;
@@ -35,6 +36,7 @@ async def run_jobs() -> None:
     while True:
         try:
             await asyncio.to_thread(run_order_timers)
+            await asyncio.to_thread(run_offer_timers)
             await asyncio.to_thread(notifications.deliver_pending)
             if tick % PRUNE_EVERY_TICKS == 0:
                 await asyncio.to_thread(_prune)

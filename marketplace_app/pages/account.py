@@ -162,6 +162,12 @@ def account_page() -> rx.Component:
             _account_link(
                 "wallet", "balance.account_link", "/seller/balance", "account-balance-link"
             ),
+            # trust: messaging
+            _account_link(
+                "messages-square", "messages.account_link", "/messages", "account-messages-link"
+            ),
+            # trust: offers
+            _account_link("handshake", "offers.account_link", "/offers", "account-offers-link"),
             # shops and the operator queue
             _account_link(
                 "store",
@@ -180,6 +186,10 @@ def account_page() -> rx.Component:
                 _account_link(
                     "scale", "disputes.account_link", "/admin/disputes", "account-disputes-link"
                 ),
+            ),
+            rx.cond(
+                SessionState.is_moderator,
+                _account_link("scroll-text", "audit.title", "/admin/audit", "account-audit-link"),
             ),
             rx.cond(
                 ProfileState.loaded,

@@ -11,10 +11,14 @@ from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.models.moderation import REPORT_REASONS
+from marketplace_app.pages.moderation import report_member
+from marketplace_app.pages.offers import offer_panel
 from marketplace_app.pages.reviews import review_section
 from marketplace_app.state.catalog import ListingState
+from marketplace_app.state.messages import ThreadState
 from marketplace_app.state.report import ReportState
 from marketplace_app.state.reviews import ReviewListState
+from marketplace_app.state.session import SessionState
 from marketplace_app.state.views import DeliveryView, ImageView, VariantView
 
 GALLERY_SIZES = "(min-width: 768px) 600px, 100vw"
@@ -73,7 +77,19 @@ def _seller() -> rx.Component:
             rx.text(ListingState.seller_rating, size="2", data_testid="seller-rating"),
             rx.text(ListingState.seller_completion, size="2", data_testid="seller-completion"),
             rx.text(ListingState.seller_no_shows, size="2", data_testid="seller-no-shows"),
+            rx.text(ListingState.seller_response, size="2", data_testid="seller-response"),
             rx.text(ListingState.seller_since, size="1", color_scheme="gray"),
+            rx.cond(
+                ~ListingState.is_own,
+                rx.button(
+                    rx.icon("message-circle", size=16, aria_hidden="true"),
+                    tr("messages.message_seller"),
+                    on_click=ThreadState.open_listing(ListingState.listing_id),
+                    variant="outline",
+                    margin_y="6px",
+                    data_testid="contact-seller",
+                ),
+            ),
             rx.el.details(
                 rx.el.summary(
                     tr("reviews.how_computed"),
@@ -88,6 +104,7 @@ def _seller() -> rx.Component:
                     data_testid="seller-how-computed-text",
                 ),
             ),
+            rx.cond(SessionState.logged_in & ~ListingState.is_own, report_member()),
             spacing="1",
         ),
         data_testid="listing-seller",
@@ -325,6 +342,7 @@ def _details() -> rx.Component:
             ),
         ),
         _add_to_cart(),
+        offer_panel(),
         rx.hstack(
             rx.badge(ListingState.kind_label, variant="surface"),
             rx.cond(

@@ -149,7 +149,16 @@ def _row(row: MyListingView) -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.text(row.updated, " · ", row.views, size="1", color_scheme="gray"),
-                rx.cond(MyListingsState.confirm_id == row.id, _confirm(row), _actions(row)),
+                rx.cond(
+                    row.note != "",
+                    rx.text(
+                        row.note, size="2", color_scheme="orange", data_testid="my-listing-note"
+                    ),
+                ),
+                rx.cond(
+                    row.status != "removed",
+                    rx.cond(MyListingsState.confirm_id == row.id, _confirm(row), _actions(row)),
+                ),
                 spacing="2",
                 align="start",
                 width="100%",

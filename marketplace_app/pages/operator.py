@@ -1,4 +1,4 @@
-"""``/admin/queue``: shop applications and reported listings, for moderators."""
+"""``/admin/queue``: shop applications, reports, held listings and sanctions, for moderators."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ from marketplace_app.components.feedback import empty, loading, notice
 from marketplace_app.components.fields import error_text
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
+from marketplace_app.state.moderation_views import (
+    ContextView,
+    MessageReportView,
+    PendingView,
+    SanctionView,
+    UserReportView,
+)
 from marketplace_app.state.operator import (
     ApplicationView,
     OperatorState,
@@ -139,35 +146,86 @@ def _report_reasons(report: ReportView | ReviewReportView) -> rx.Component:
     )
 
 
+def _days_input(key: rx.Var) -> rx.Component:
+    input_id = "days-" + key
+    return rx.hstack(
+        rx.el.label(tr("moderation.days"), html_for=input_id, font_size="0.85em"),
+        rx.input(
+            id=input_id,
+            name="days",
+            type="number",
+            min=1,
+            max=365,
+            default_value="7",
+            width="5em",
+            data_testid="admin-suspend-days",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _action_button(icon: str, label_key: str, action: str, testid: str, busy, **props):
+    return rx.button(
+        rx.icon(icon, size=16, aria_hidden="true"),
+        tr(label_key),
+        type="submit",
+        disabled=busy,
+        on_click=Q.choose(action),
+        data_testid=testid,
+        **props,
+    )
+
+
 def _report_decision(
-    report: ReportView | ReviewReportView, key: rx.Var, on_submit
+    report, key: rx.Var, on_submit, hide_key: str | None = "queue.hide"
 ) -> tuple[rx.Component, rx.Component]:
-    """Who reported when, then the form hiding the reported item or dismissing the report."""
+    """Who reported when, then the row's form with the reason and the decisions.
+
+    The decisions: hide (when ``hide_key``), dismiss, warn, suspend for N days
+    or ban the member responsible.
+    """
     busy = Q.busy_key == key
+    hide = (
+        [_action_button("eye-off", hide_key, "hide", "admin-hide", busy, color_scheme="red")]
+        if hide_key
+        else []
+    )
     return (
         rx.text(tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"),
         _decision_form(
             key,
             "report_id",
             report.id,
-            "queue.hide_reason",
+            "moderation.action_reason",
             on_submit,
-            rx.button(
-                rx.icon("eye-off", size=16, aria_hidden="true"),
-                tr("queue.hide"),
-                type="submit",
-                color_scheme="red",
-                disabled=busy,
-                on_click=Q.choose("hide"),
-                data_testid="admin-hide",
+            *hide,
+            _action_button("x", "queue.dismiss", "dismiss", "admin-dismiss", busy, variant="soft"),
+            _action_button(
+                "triangle-alert", "moderation.warn", "warn", "admin-warn", busy, variant="soft"
             ),
-            rx.button(
-                tr("queue.dismiss"),
-                type="submit",
+            rx.hstack(
+                _days_input(key),
+                _action_button(
+                    "clock",
+                    "moderation.suspend",
+                    "suspend",
+                    "admin-suspend",
+                    busy,
+                    variant="soft",
+                    color_scheme="orange",
+                ),
+                spacing="2",
+                align="center",
+            ),
+            _action_button(
+                "ban",
+                "moderation.ban",
+                "ban",
+                "admin-ban",
+                busy,
                 variant="soft",
-                disabled=busy,
-                on_click=Q.choose("dismiss"),
-                data_testid="admin-dismiss",
+                color_scheme="red",
             ),
         ),
     )
@@ -228,12 +286,209 @@ def _review_report(report: ReviewReportView) -> rx.Component:
             rx.blockquote(report.review_text, size="2", white_space="pre-wrap"),
             _report_reasons(report),
             rx.cond(report.text != "", rx.text(report.text, size="2", white_space="pre-wrap")),
-            *_report_decision(report, key, Q.decide_review_report),
+            *_report_decision(report, key, Q.decide_review_report, "moderation.hide_review"),
             spacing="2",
             width="100%",
         ),
         data_testid="admin-queue-row",
         data_kind="review",
+        width="100%",
+    )
+
+
+def _context_message(m: ContextView) -> rx.Component:
+    return rx.box(
+        rx.text(m.sender, " · ", m.at, size="1", color_scheme="gray"),
+        rx.text(
+            m.body,
+            size="2",
+            white_space="pre-wrap",
+            text_decoration=rx.cond(m.hidden, "line-through", "none"),
+        ),
+        padding="6px 10px",
+        border_radius="6px",
+        background=rx.cond(m.reported, rx.color("red", 3), rx.color("gray", 2)),
+        border_left=rx.cond(m.reported, f"3px solid {rx.color('red', 9)}", "3px solid transparent"),
+        data_testid="admin-context-message",
+        data_reported=rx.cond(m.reported, "true", "false"),
+        width="100%",
+    )
+
+
+def _message_report(report: MessageReportView) -> rx.Component:
+    key = "message-report-" + report.id.to_string()
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(tr("moderation.kind_message"), variant="soft"),
+                rx.text(tr("moderation.sender"), ": ", report.sender, size="2", weight="bold"),
+                rx.cond(report.listing_title != "", rx.text(report.listing_title, size="1")),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.vstack(
+                rx.foreach(report.context, _context_message),
+                spacing="1",
+                width="100%",
+                role="log",
+                aria_label=tr("moderation.conversation"),
+            ),
+            _report_reasons(report),
+            rx.cond(report.text != "", rx.text(report.text, size="2", white_space="pre-wrap")),
+            *_report_decision(report, key, Q.decide_message_report, "moderation.hide_message"),
+            spacing="2",
+            width="100%",
+        ),
+        data_testid="admin-queue-row",
+        data_kind="message",
+        width="100%",
+    )
+
+
+def _sanction_line(s: SanctionView) -> rx.Component:
+    return rx.text(
+        rx.badge(s.label, color_scheme=rx.cond(s.in_force, "red", "gray"), variant="soft"),
+        " ",
+        s.reason,
+        " · ",
+        s.when,
+        size="1",
+        data_testid="admin-member-sanction",
+    )
+
+
+def _user_report(report: UserReportView) -> rx.Component:
+    key = "user-report-" + report.id.to_string()
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(tr("moderation.kind_member"), variant="soft"),
+                rx.text(report.member, size="3", weight="bold", data_testid="admin-member-name"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.text(report.since, " · ", report.listings, size="2"),
+            rx.cond(
+                report.sanctions.length() > 0,
+                rx.vstack(
+                    rx.text(tr("moderation.prior_sanctions"), size="1", weight="medium"),
+                    rx.foreach(report.sanctions, _sanction_line),
+                    spacing="1",
+                ),
+                rx.text(tr("moderation.no_sanctions"), size="1", color_scheme="gray"),
+            ),
+            _report_reasons(report),
+            rx.cond(report.text != "", rx.text(report.text, size="2", white_space="pre-wrap")),
+            *_report_decision(report, key, Q.decide_user_report, None),
+            spacing="2",
+            width="100%",
+        ),
+        data_testid="admin-queue-row",
+        data_kind="user",
+        width="100%",
+    )
+
+
+def _pending(row: PendingView) -> rx.Component:
+    key = "pending-" + row.id.to_string()
+    busy = Q.busy_key == key
+    return rx.card(
+        rx.flex(
+            rx.image(
+                src=row.image,
+                alt=row.title,
+                width="88px",
+                height="88px",
+                object_fit="cover",
+                border_radius="8px",
+                flex_shrink="0",
+            ),
+            rx.vstack(
+                rx.text(row.title, weight="bold", data_testid="admin-pending-title"),
+                _fact("queue.seller", row.seller),
+                rx.hstack(
+                    rx.text(tr("moderation.matched"), ": ", size="2"),
+                    rx.badge(row.terms, color_scheme="orange", data_testid="admin-pending-terms"),
+                    spacing="1",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(row.description, size="2", white_space="pre-wrap", color_scheme="gray"),
+                rx.text(row.updated, size="1"),
+                _decision_form(
+                    key,
+                    "listing_id",
+                    row.id,
+                    "moderation.reject_reason",
+                    Q.reject_listing,
+                    rx.button(
+                        rx.icon("check", size=16, aria_hidden="true"),
+                        tr("queue.approve"),
+                        type="button",
+                        color_scheme="green",
+                        disabled=busy,
+                        on_click=Q.approve_listing(row.id),
+                        data_testid="admin-approve",
+                    ),
+                    rx.button(
+                        rx.icon("x", size=16, aria_hidden="true"),
+                        tr("queue.reject"),
+                        type="submit",
+                        variant="soft",
+                        color_scheme="red",
+                        disabled=busy,
+                        data_testid="admin-reject",
+                    ),
+                ),
+                spacing="2",
+                flex="1",
+                min_width="0",
+            ),
+            gap="12px",
+            width="100%",
+            wrap=rx.breakpoints(initial="wrap", sm="nowrap"),
+        ),
+        data_testid="admin-queue-row",
+        data_kind="pending",
+        width="100%",
+    )
+
+
+def _sanction(row: SanctionView) -> rx.Component:
+    key = "sanction-" + row.id.to_string()
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(row.label, color_scheme="red"),
+                rx.text(row.member, weight="bold", data_testid="admin-sanction-member"),
+                rx.text(row.when, size="1"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.text(row.reason, size="2", white_space="pre-wrap"),
+            _decision_form(
+                key,
+                "sanction_id",
+                row.id,
+                "moderation.lift_reason",
+                Q.lift,
+                rx.button(
+                    rx.icon("undo-2", size=16, aria_hidden="true"),
+                    tr("moderation.lift"),
+                    type="submit",
+                    variant="soft",
+                    disabled=Q.busy_key == key,
+                    data_testid="admin-lift",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        data_testid="admin-queue-row",
+        data_kind="sanction",
         width="100%",
     )
 
@@ -249,49 +504,82 @@ def _tab_trigger(value: str, label_key: str, count: rx.Var) -> rx.Component:
     )
 
 
+def _report_count() -> rx.Var:
+    return (
+        Q.reports.length()
+        + Q.review_reports.length()
+        + Q.message_reports.length()
+        + Q.user_reports.length()
+    )
+
+
+def _tab(value: str, rows: rx.Var, content: rx.Component, empty_key: str) -> rx.Component:
+    return rx.tabs.content(
+        rx.cond(rows, rx.vstack(content, spacing="3", width="100%"), empty(empty_key)),
+        value=value,
+        padding_top="12px",
+    )
+
+
+def _staff_links() -> rx.Component:
+    return rx.flex(
+        rx.link(tr("audit.title"), href="/admin/audit", data_testid="admin-audit-link"),
+        rx.cond(
+            Q.is_admin,
+            rx.link(
+                tr("blocklist.title"), href="/admin/blocklist", data_testid="admin-blocklist-link"
+            ),
+        ),
+        gap="16px",
+        wrap="wrap",
+    )
+
+
 def queue_page() -> rx.Component:
     """``/admin/queue`` (moderators and admins; others are sent away)."""
     return shell(
         rx.vstack(
             rx.heading(tr("queue.title"), size="6", as_="h1"),
+            _staff_links(),
             rx.cond(Q.notice != "", notice(Q.notice)),
             rx.cond(
                 Q.loaded,
                 rx.tabs.root(
                     rx.tabs.list(
                         _tab_trigger("shops", "queue.tab_shops", Q.applications.length()),
-                        _tab_trigger(
-                            "reports",
-                            "queue.tab_reports",
-                            Q.reports.length() + Q.review_reports.length(),
-                        ),
+                        _tab_trigger("reports", "queue.tab_reports", _report_count()),
+                        _tab_trigger("pending", "moderation.tab_pending", Q.pending.length()),
+                        _tab_trigger("sanctions", "moderation.tab_sanctions", Q.sanctions.length()),
+                        wrap="wrap",
                     ),
-                    rx.tabs.content(
-                        rx.cond(
-                            Q.applications.length() > 0,
-                            rx.vstack(
-                                rx.foreach(Q.applications, _application),
-                                spacing="3",
-                                width="100%",
-                            ),
-                            empty("queue.no_applications"),
-                        ),
-                        value="shops",
-                        padding_top="12px",
+                    _tab(
+                        "shops",
+                        Q.applications.length() > 0,
+                        rx.foreach(Q.applications, _application),
+                        "queue.no_applications",
                     ),
-                    rx.tabs.content(
-                        rx.cond(
-                            (Q.reports.length() + Q.review_reports.length()) > 0,
-                            rx.vstack(
-                                rx.foreach(Q.reports, _report),
-                                rx.foreach(Q.review_reports, _review_report),
-                                spacing="3",
-                                width="100%",
-                            ),
-                            empty("queue.no_reports"),
+                    _tab(
+                        "reports",
+                        _report_count() > 0,
+                        rx.fragment(
+                            rx.foreach(Q.reports, _report),
+                            rx.foreach(Q.review_reports, _review_report),
+                            rx.foreach(Q.message_reports, _message_report),
+                            rx.foreach(Q.user_reports, _user_report),
                         ),
-                        value="reports",
-                        padding_top="12px",
+                        "queue.no_reports",
+                    ),
+                    _tab(
+                        "pending",
+                        Q.pending.length() > 0,
+                        rx.foreach(Q.pending, _pending),
+                        "moderation.no_pending",
+                    ),
+                    _tab(
+                        "sanctions",
+                        Q.sanctions.length() > 0,
+                        rx.foreach(Q.sanctions, _sanction),
+                        "moderation.no_sanctions_in_force",
                     ),
                     value=Q.tab,
                     on_change=Q.set_tab,

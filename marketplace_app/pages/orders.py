@@ -16,6 +16,7 @@ from marketplace_app.components.photos import form_photos
 from marketplace_app.components.tabs import status_tab, status_tabs
 from marketplace_app.pages.reviews import review_box
 from marketplace_app.services import orders
+from marketplace_app.state.messages import ThreadState
 from marketplace_app.state.orders import (
     DisputesState,
     DisputeView,
@@ -757,6 +758,13 @@ def _order_body() -> rx.Component:
                 width="100%",
             ),
             width="100%",
+        ),
+        rx.button(
+            rx.icon("message-circle", size=16, aria_hidden="true"),
+            tr("messages.message_order"),
+            on_click=ThreadState.open_order(S.number),
+            variant="outline",
+            data_testid="order-message",
         ),
         rx.cond(
             S.viewer == "buyer",

@@ -35,6 +35,27 @@ def is_blocked(session: Session, one: int, other: int) -> bool:
     )
 
 
+def has_blocked(session: Session, blocker_id: int, blocked_id: int) -> bool:
+    """Whether ``blocker_id`` has blocked ``blocked_id`` (one direction only).
+
+    Args:
+        session: any session.
+        blocker_id: the member who may have blocked.
+        blocked_id: the member who may be blocked.
+
+    Returns:
+        True when that block exists.
+    """
+    return (
+        session.exec(
+            select(UserBlock.id).where(
+                UserBlock.blocker_id == blocker_id, UserBlock.blocked_id == blocked_id
+            )
+        ).first()
+        is not None
+    )
+
+
 def block(session: Session, blocker_id: int, blocked_id: int) -> None:
     """Block a member (blocking twice is a no-op).
 
@@ -52,12 +73,7 @@ def block(session: Session, blocker_id: int, blocked_id: int) -> None:
         raise NotFound()
     if blocked_id == blocker_id:
         raise ValidationFailed({"_form": "error.block_self"})
-    exists = session.exec(
-        select(UserBlock.id).where(
-            UserBlock.blocker_id == blocker_id, UserBlock.blocked_id == blocked_id
-        )
-    ).first()
-    if exists is None:
+    if not has_blocked(session, blocker_id, blocked_id):
         session.add(UserBlock(blocker_id=blocker_id, blocked_id=blocked_id))
         session.flush()
 

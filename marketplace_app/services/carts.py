@@ -34,11 +34,12 @@ from marketplace_app.models import (
     Listing,
     ListingImage,
     ListingVariant,
+    Offer,
     Shop,
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import catalog, products
+from marketplace_app.services import catalog, offer_holds, products, sanctions
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.security import new_token
 
@@ -51,6 +52,7 @@ PROBLEM_UNAVAILABLE = "unavailable"  # paused, sold, removed, or the variant is 
 PROBLEM_SOLD_OUT = "sold_out"  # no stock left
 PROBLEM_ABOVE_STOCK = "above_stock"  # fewer left than the line's quantity
 PROBLEM_PRICE_UP = "price_up"  # costs more now than when it was added
+PROBLEM_RESERVED = "reserved"  # an accepted offer holds it for another buyer
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
@@ -180,6 +182,13 @@ def _offer(listing: Listing, variant: ListingVariant | None, now: datetime) -> _
     return _Offer(variant.price_cents, None, variant.stock, variant.label)
 
 
+def _held(offer: _Offer, hold: Offer | None, owner: CartOwner) -> _Offer:
+    """The agreed price, for the buyer an accepted offer holds the item for."""
+    if hold is None or owner.user_id is None or hold.buyer_id != owner.user_id:
+        return offer
+    return _Offer(hold.agreed_cents, offer.price_cents, offer.stock, offer.label)
+
+
 def _has_variants(session: Session, listing_id: int) -> bool:
     found = session.exec(
         select(ListingVariant.id).where(ListingVariant.listing_id == listing_id).limit(1)
@@ -278,7 +287,8 @@ def add(
         The line, its quantity and the cart's units.
 
     Raises:
-        NotFound: no such listing, or the variant is not one of it.
+        NotFound: no such listing (or one waiting for review), or the variant is not one of it.
+        Restricted: the logged-in owner is suspended or banned.
         ValidationFailed: ``quantity`` out of range; ``_form``: the caller's own
             listing, not on sale, sold out, a variant must be chosen, or the
             cart is full.
@@ -286,10 +296,12 @@ def add(
     owner = _as_owner(owner)
     now = now or utcnow()
     quantity = _quantity(quantity)
+    if owner.user_id is not None:
+        sanctions.require_good_standing(session, owner.user_id)
     if isinstance(listing_id, bool) or not isinstance(listing_id, int):
         raise NotFound()
     listing = session.get(Listing, listing_id)
-    if listing is None or listing.status in ("removed", "draft"):
+    if listing is None or listing.status in ("removed", "draft", "pending"):
         raise NotFound()
     variant = None
     if variant_id is not None:
@@ -304,7 +316,12 @@ def add(
         raise ValidationFailed({"_form": "error.cart_own_listing"})
     if listing.status != "active":
         raise ValidationFailed({"_form": "error.cart_unavailable"})
-    offer = _offer(listing, variant, now)
+    hold = offer_holds.holds(session, [listing.id], now).get(listing.id)
+    if hold is not None and hold.buyer_id != owner.user_id:
+        raise ValidationFailed(
+            {"_form": offer_holds.E_RESERVED}, **offer_holds.reserved_params(hold, now)
+        )
+    offer = _held(_offer(listing, variant, now), hold, owner)
     available = _max_for(listing, offer)
     if available == 0:
         raise ValidationFailed({"_form": "error.cart_sold_out"})
@@ -711,12 +728,16 @@ def view(session: Session, owner: CartOwner | int, *, now: datetime | None = Non
         .order_by(CartLine.added_at, CartLine.id)
     ).all()
     groups: dict[tuple[int, int | None], SellerGroup] = {}
+    held = offer_holds.holds(session, [row[1].id for row in rows], now)
     for line, listing, variant, user_name, shop, cover_key in rows:
         variant_missing = line.variant_id is not None and (
             variant is None or variant.listing_id != listing.id
         )
-        offer = _offer(listing, None if variant_missing else variant, now)
+        hold = held.get(listing.id)
+        offer = _held(_offer(listing, None if variant_missing else variant, now), hold, owner)
         problem = _problem(owner, line, listing, variant_missing, offer)
+        if problem is None and hold is not None and hold.buyer_id != owner.user_id:
+            problem = PROBLEM_RESERVED
         key = (listing.seller_id, listing.shop_id)
         group = groups.get(key)
         if group is None:

@@ -53,6 +53,7 @@ class SellerCard:
     member_since: datetime
     completion_rate: float | None = None
     no_shows: int = 0
+    median_response_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def seller_card(session: Session, seller_id: int, shop_id: int | None) -> Seller
         member_since=user.created_at,
         completion_rate=rep.completion_rate,
         no_shows=rep.no_shows,
+        median_response_minutes=rep.median_response_minutes,
     )
 
 

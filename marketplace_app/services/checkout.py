@@ -63,6 +63,7 @@ from marketplace_app.models import (
     Listing,
     ListingImage,
     ListingVariant,
+    Offer,
     Order,
     OrderGroup,
     OrderLine,
@@ -72,7 +73,16 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.orders import PAYMENT_METHODS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import catalog, commission, fulfilment, inbox, products
+from marketplace_app.services import (
+    catalog,
+    commission,
+    fulfilment,
+    inbox,
+    offer_holds,
+    offers,
+    products,
+    sanctions,
+)
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.settings import settings
 
@@ -339,6 +349,7 @@ class _Line:
     stock: int
     problem: str | None = None
     params: dict = field(default_factory=dict)
+    offer_id: int | None = None  # the accepted offer that prices this line
 
     @property
     def total(self) -> int:
@@ -422,6 +433,18 @@ def _judge(line: _Line, buyer_id: int, shop: Shop | None) -> None:
             line.problem, line.params = found
 
 
+def _apply_hold(line: _Line, hold: Offer | None, buyer_id: int, now: datetime) -> None:
+    """Price a line held for this buyer by an accepted offer; refuse one held for another."""
+    if hold is None or line.listing.kind != "secondhand":
+        return
+    if hold.buyer_id == buyer_id:
+        line.was_price_cents = line.unit_price_cents
+        line.unit_price_cents = hold.agreed_cents
+        line.offer_id = hold.id
+    elif line.problem is None:
+        line.problem, line.params = offer_holds.E_RESERVED, offer_holds.reserved_params(hold, now)
+
+
 def _parts(
     session: Session,
     buyer_id: int,
@@ -446,6 +469,7 @@ def _parts(
         else {}
     )
     by_key: dict[str, _Part] = {}
+    held = offer_holds.holds(session, [lst.id for _, lst, _ in rows], now)
     for cart_line, listing, variant in rows:
         if variant is not None and variant.listing_id != listing.id:
             variant = None
@@ -456,10 +480,11 @@ def _parts(
         line = _Line(cart_line, listing, variant, price, was, stock)
         shop = shops.get(listing.shop_id) if listing.shop_id else None
         _judge(line, buyer_id, shop)
+        _apply_hold(line, held.get(listing.id), buyer_id, now)
         if line.problem is None and seen is not None:
             shown = seen[cart_line.id]
-            if shown.unit_price_cents != price:
-                line.problem, line.params = E_PRICE_CHANGED, {"price_cents": price}
+            if shown.unit_price_cents != line.unit_price_cents:
+                line.problem, line.params = E_PRICE_CHANGED, {"price_cents": line.unit_price_cents}
             elif shown.quantity != cart_line.quantity:
                 line.problem = E_QUANTITY_CHANGED
         key = part_key(listing)
@@ -859,6 +884,23 @@ def _notify(
         )
 
 
+def _settle_offers(
+    session: Session, parts: list[_Part], orders: list[PlacedOrder], now: datetime
+) -> None:
+    """Offers that priced lines become ``ordered``; other offers on sold items are declined."""
+    for part, order in zip(parts, orders, strict=True):
+        for line in part.lines:
+            if line.offer_id is not None:
+                offers.mark_ordered(session, line.offer_id, order.id, now=now)
+    sold = [
+        line.listing.id
+        for part in parts
+        for line in part.lines
+        if line.listing.kind == "secondhand"
+    ]
+    offers.close_for_sold(session, sold, now=now)
+
+
 def place(
     session: Session,
     buyer_id: int,
@@ -896,6 +938,7 @@ def place(
             only N left, price changed, ...), missing or wrong delivery choices
             or payment method; nothing was written.
         NotFound: the key belongs to another buyer's group.
+        Restricted: the buyer is suspended or banned (a repeated key still answers).
     """
     now = now or utcnow()
     if not isinstance(key, str) or not KEY_RE.match(key):
@@ -903,6 +946,7 @@ def place(
     earlier = _earlier(session, key, buyer_id)
     if earlier is not None:
         return earlier
+    sanctions.require_good_standing(session, buyer_id)
     try:
         parts, deliveries, total = _checked(session, buyer_id, choices, payment_method, seen, now)
     except ValidationFailed:
@@ -938,6 +982,7 @@ def place(
         )
         for part in parts
     ]
+    _settle_offers(session, parts, orders, now)
     placed_ids = [line.cart_line.id for part in parts for line in part.lines]
     session.connection().execute(delete(_CART_LINES).where(_CART_LINES.c.id.in_(placed_ids)))
     for part in parts:

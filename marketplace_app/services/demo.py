@@ -27,9 +27,12 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from sqlmodel import Session, select
 
 from marketplace_app.models import (
+    BlockedTerm,
     Category,
     Listing,
     ListingImage,
+    Offer,
+    OfferTransition,
     Order,
     OrderGroup,
     OrderLine,
@@ -42,6 +45,7 @@ from marketplace_app.models import (
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import checkout, commission, geo, ledger, media, search
 from marketplace_app.services.passwords import hash_password
+from marketplace_app.settings import settings
 
 DEFAULT_SEED = 20250601
 
@@ -65,6 +69,8 @@ ADMIN_EMAIL = "admin@demo.town"
 ADMIN_PASSWORD = "demo-admin-pass"
 MODERATOR_EMAIL = "moderator@demo.town"
 MODERATOR_PASSWORD = "demo-mod-pass"
+# Blocklist terms of the demo town: a listing containing one waits for review.
+DEMO_BLOCKED_TERMS = ("replica", "高仿")
 RESIDENT_PASSWORD = "demo-pass-123"
 
 # The legal path of each delivery method, from creation to completion.
@@ -974,6 +980,11 @@ STAFF: tuple[tuple[str, str, str, str, str], ...] = (
     # name, email, password, role, district
     ("周海", ADMIN_EMAIL, ADMIN_PASSWORD, "admin", "Old Town"),
     ("何琳", MODERATOR_EMAIL, MODERATOR_PASSWORD, "moderator", "Station Quarter"),
+)
+
+# (buyer, item title, offer in cents, hours ago): lei haggles for mei's armchair.
+DEMO_OFFERS: tuple[tuple[str, str, int, int], ...] = (
+    ("lei@demo.town", "宜家 POÄNG 扶手椅", 12000, 3),
 )
 
 ORDERS: tuple[_OrderSpec, ...] = (
@@ -2445,6 +2456,33 @@ class _Seeder:
             self._reviews(spec, order, first, at)
             self.summary.orders += 1
 
+    def offers(self, users: dict[str, User], listings: dict[str, Listing]) -> None:
+        """Offers waiting for an answer, so the offers page has something to show."""
+        for buyer_email, title, amount, hours_ago in DEMO_OFFERS:
+            listing = listings[title]
+            made_at = self.now - timedelta(hours=hours_ago)
+            offer = Offer(
+                listing_id=listing.id,
+                buyer_id=users[buyer_email].id,
+                seller_id=listing.seller_id,
+                amount_cents=amount,
+                status="open",
+                expires_at=made_at + timedelta(hours=settings.offer_hours),
+                created_at=made_at,
+                updated_at=made_at,
+            )
+            self.session.add(offer)
+            self.session.flush()
+            self.session.add(
+                OfferTransition(
+                    offer_id=offer.id,
+                    to_status="open",
+                    actor_id=offer.buyer_id,
+                    amount_cents=amount,
+                    at=made_at,
+                )
+            )
+
     def _settle(self, order: Order, seller_kind: str) -> None:
         """Book a completed escrow order as the order services would: paid in, released."""
         cut = commission.commission_cents(self.session, seller_kind, order.subtotal_cents)
@@ -2522,6 +2560,12 @@ class _Seeder:
             media.delete_image(key)
 
 
+def _seed_blocked_terms(session: Session) -> None:
+    """Add the demo blocklist terms that are not listed yet."""
+    listed = set(session.exec(select(BlockedTerm.term)).all())
+    session.add_all(BlockedTerm(term=t) for t in DEMO_BLOCKED_TERMS if t not in listed)
+
+
 def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
     """Fill the database with the demo town, in the caller's transaction.
 
@@ -2550,6 +2594,8 @@ def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
         shops = seeder.shops(users, logos)
         listings = seeder.listings(plans, pictures, categories, users, shops)
         seeder.orders(users, listings)
+        _seed_blocked_terms(session)
+        seeder.offers(users, listings)
         search.rebuild_index(session)
     except BaseException:
         seeder.cleanup()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from marketplace_app.models import (
@@ -37,7 +37,7 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.catalog import CONDITIONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, listing_images, search
+from marketplace_app.services import blocklist, geo, listing_images, sanctions, search
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.listing_access import editable_listing
 
@@ -54,7 +54,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "pause": (("active",), "paused"),
     "unpause": (("paused",), "active"),
     "mark_sold": (("active", "paused"), "sold"),
-    "delete": (("draft", "active", "paused", "sold"), "removed"),
+    "delete": (("draft", "pending", "active", "paused", "sold"), "removed"),
 }
 
 E_REQUIRED = "error.required"
@@ -318,10 +318,16 @@ def save(
     Raises:
         NotFound: absent, removed, a shop product, or not the caller's.
         ValidationFailed: every field problem at once (nothing is saved).
+        Restricted: publishing or editing a live listing while suspended or banned.
+
+    A published listing whose text matches the blocklist is held with status
+    "pending" until an operator approves it (:mod:`~marketplace_app.services.blocklist`).
     """
     listing = _resident_listing(session, seller_id, listing_id)
     data = data.cleaned() if isinstance(data, ListingInput) else ListingInput()
     full = publish or listing.status != "draft"
+    if full:
+        sanctions.require_good_standing(session, seller_id)
     has_photos = (
         session.exec(
             select(func.count())
@@ -355,6 +361,7 @@ def save(
         listing.published_at = listing.published_at or now
         # A fresh listing sorts as new from the moment it is published.
         listing.created_at = now
+        blocklist.hold_if_blocked(session, listing)
     listing.updated_at = now
     session.add(listing)
     _reindex(session, listing.id)
@@ -379,6 +386,7 @@ def set_status(session: Session, seller_id: int, listing_id: int, action: str) -
 
     Raises:
         NotFound: absent, removed or not the caller's.
+        Restricted: unpausing while suspended or banned.
         ValidationFailed: ``{"_form": "sell.error.illegal_action"}`` for an
             unknown action or one the listing's status does not allow.
     """
@@ -386,6 +394,8 @@ def set_status(session: Session, seller_id: int, listing_id: int, action: str) -
     allowed = TRANSITIONS.get(action) if isinstance(action, str) else None
     if allowed is None or listing.status not in allowed[0]:
         raise ValidationFailed({"_form": E_ILLEGAL_ACTION})
+    if action == "unpause":
+        sanctions.require_good_standing(session, seller_id)
     now = utcnow()
     if (
         action == "delete"
@@ -426,7 +436,8 @@ def my_listings(
     Args:
         session: database session.
         seller_id: the caller's user id.
-        status: one of ``MY_TABS`` to keep one status; None for all but removed.
+        status: one of ``MY_TABS`` to keep one status; None for all but those the
+            seller deleted (held ones and ones the operators removed included).
         limit: page size (capped at ``MY_PAGE_MAX``).
         offset: rows to skip.
 
@@ -442,7 +453,7 @@ def my_listings(
     if status in MY_TABS:
         conditions.append(Listing.status == status)
     else:
-        conditions.append(Listing.status != "removed")
+        conditions.append(or_(Listing.status != "removed", col(Listing.deleted_at).is_(None)))
     stmt = (
         select(Listing, ListingImage.storage_key)
         .outerjoin(cover, cover.c.listing_id == Listing.id)

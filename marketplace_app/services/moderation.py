@@ -1,35 +1,59 @@
-"""Moderation: reports of listings and the operator queue that handles them.
+"""Moderation: reports, the operator's actions on them, and sanctions on members.
 
-A logged-in user reports a public listing (active or sold) with a reason
-from :data:`~marketplace_app.models.moderation.REPORT_REASONS` and an optional
-text. A reporter has at most one *open* report per listing: reporting again
-updates it. Moderators (and admins) see the open reports with the listing in
-context and either dismiss a report or hide the listing. Hiding sets the
-listing's status to ``removed`` (without ``deleted_at``: the owner did not
-delete it), closes all its open reports as ``actioned`` and writes an audit
-entry whose reason the owner can read later (:func:`removal_reason`).
+A logged-in user reports a public listing (active or sold) or a member, with a
+reason from :data:`~marketplace_app.models.moderation.REPORT_REASONS` and an
+optional text (reviews and messages are reported through their own services).
+A reporter has at most one *open* report per target: reporting again updates it.
+
+Moderators (and admins) act on an open report: dismiss it; hide what it names
+(a listing is taken off the market with status ``removed``, without
+``deleted_at``, its owner reads the reason via :func:`removal_reason`; a
+review or a message is hidden with a reason, its words kept); or warn,
+suspend (1-365 days) or ban the member responsible (the listing's seller, the
+review's author, the message's sender, the reported member). A sanction in
+force can be lifted. Every action closes the target's open reports, writes an
+audit entry and tells the member concerned in their inbox, with the reason.
+Staff cannot be sanctioned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from marketplace_app.models import AuditEntry, Listing, ListingImage, Report, Shop, User
+from marketplace_app.models import (
+    AuditEntry,
+    Listing,
+    ListingImage,
+    Message,
+    Report,
+    Review,
+    Sanction,
+    Shop,
+    User,
+)
 from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import listing_access, search
+from marketplace_app.services import audit, blocklist, inbox, listing_access, reviews, search
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, ValidationFailed
+from marketplace_app.services.roles import has_role
 from marketplace_app.services.shops import require_moderator
+from marketplace_app.settings import settings
 
 TEXT_MAX = 1000
 RESOLUTION_MAX = 500
 PUBLIC_STATUSES = ("active", "sold")
 HIDE_ACTION = "listing.hide"
+MESSAGE_HIDE_ACTION = "message.hide"
+SANCTION_ACTIONS = ("warn", "suspend", "ban")
+SUSPEND_DAYS = (1, 365)
+REMOVAL_ACTIONS = (HIDE_ACTION, blocklist.REJECT_ACTION)
 
 
 @dataclass(frozen=True)
@@ -186,6 +210,85 @@ def open_reports(
     ]
 
 
+def report_user(
+    session: Session, *, reporter_id: int, user_id: int, reason: str, text: str
+) -> Report:
+    """Report a member to the operators (e.g. from a listing's seller card).
+
+    Args:
+        session: a write session.
+        reporter_id: the logged-in reporter.
+        user_id: the member reported.
+        reason: one of ``REPORT_REASONS``.
+        text: details (up to 1000 characters; required when the reason is "other").
+
+    Returns:
+        The open report (an existing open one by this reporter is updated).
+
+    Raises:
+        NotFound: no such (live) member.
+        ValidationFailed: ``reason`` or ``text`` invalid; ``_form``
+            ``error.report_self`` for reporting oneself.
+    """
+    member = session.get(User, user_id) if isinstance(user_id, int) else None
+    if member is None or member.deleted_at is not None:
+        raise NotFound()
+    reason = reason.strip() if isinstance(reason, str) else ""
+    text = _clean(text, TEXT_MAX)
+    raise_if(
+        {
+            "reason": None if reason in REPORT_REASONS else "error.report_reason",
+            "text": "error.too_long"
+            if len(text) > TEXT_MAX
+            else ("error.report_text_required" if reason == "other" and not text else None),
+        }
+    )
+    if member.id == reporter_id:
+        raise ValidationFailed({"_form": "error.report_self"})
+    report = session.exec(
+        select(Report).where(
+            Report.reporter_id == reporter_id,
+            Report.target_type == "user",
+            Report.target_id == member.id,
+            Report.status == "open",
+        )
+    ).first() or Report(
+        reporter_id=reporter_id, target_type="user", target_id=member.id, reason=reason
+    )
+    report.reason = reason
+    report.text = text
+    session.add(report)
+    session.flush()
+    return report
+
+
+def report_seller(
+    session: Session, *, reporter_id: int, listing_id: int, reason: str, text: str
+) -> Report:
+    """Report the member who sells a public listing (the seller card's "report this member").
+
+    Args:
+        session: a write session.
+        reporter_id: the logged-in reporter.
+        listing_id: a public listing (active or sold) whose seller is reported.
+        reason: one of ``REPORT_REASONS``.
+        text: details (up to 1000 characters; required when the reason is "other").
+
+    Returns:
+        The open report of the seller.
+
+    Raises:
+        NotFound: the listing is absent or not public.
+        ValidationFailed: as :func:`report_user`.
+    """
+    listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
+    if listing is None or listing.status not in PUBLIC_STATUSES:
+        raise NotFound()
+    return report_user(
+        session, reporter_id=reporter_id, user_id=listing.seller_id, reason=reason, text=text
+    )
+
+
 def _open_report(session: Session, report_id: int) -> Report:
     report = session.get(Report, report_id) if isinstance(report_id, int) else None
     if report is None:
@@ -195,20 +298,40 @@ def _open_report(session: Session, report_id: int) -> Report:
     return report
 
 
-def _audit(session: Session, actor_id: int, action: str, kind: str, target: int, reason: str):
-    session.add(
-        AuditEntry(
-            actor_id=actor_id,
-            action=action,
-            target_type=kind,
-            target_id=target,
-            reason=reason[:RESOLUTION_MAX],
-        )
+def _reason(reason: object, *, required: bool) -> str:
+    """The operator's reason, checked: ``reason`` required (when asked) and at most 500."""
+    words = _clean(reason, RESOLUTION_MAX)
+    raise_if(
+        {
+            "reason": "error.queue_reason_required"
+            if required and not words
+            else ("error.too_long" if len(words) > RESOLUTION_MAX else None)
+        }
     )
+    return words
+
+
+def _close_reports(
+    session: Session, target_type: str, target_id: int, actor_id: int, resolution: str
+) -> None:
+    """Close every open report of one target as actioned."""
+    now = utcnow()
+    for report in session.exec(
+        select(Report).where(
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+            Report.status == "open",
+        )
+    ).all():
+        report.status = "actioned"
+        report.handled_by = actor_id
+        report.handled_at = now
+        report.resolution = resolution
+        session.add(report)
 
 
 def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: str = "") -> None:
-    """Close a report without action (the listing stays as it is).
+    """Close a report without action (what it names stays as it is).
 
     Args:
         session: a write session.
@@ -223,16 +346,29 @@ def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: s
             ``error.report_handled`` when it was already handled.
     """
     require_moderator(session, actor_id)
-    reason = _clean(reason, RESOLUTION_MAX)
-    raise_if({"reason": "error.too_long" if len(reason) > RESOLUTION_MAX else None})
+    reason = _reason(reason, required=False)
     report = _open_report(session, report_id)
     report.status = "dismissed"
     report.handled_by = actor_id
     report.handled_at = utcnow()
     report.resolution = reason
     session.add(report)
-    _audit(session, actor_id, "report.dismiss", "report", report.id, reason)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="report.dismiss",
+        target_type="report",
+        target_id=report.id,
+        reason=reason,
+    )
     session.flush()
+
+
+def _report_of(session: Session, report_id: int, target_type: str) -> Report:
+    report = _open_report(session, report_id)
+    if report.target_type != target_type:
+        raise NotFound()
+    return report
 
 
 def hide_listing(
@@ -245,10 +381,14 @@ def hide_listing(
 ) -> None:
     """Take a listing off the market for a reason, closing its open reports.
 
+    The listing's status becomes ``removed`` (its owner did not delete it, so
+    ``deleted_at`` stays empty); the owner reads the reason on their listings
+    and gets a notice.
+
     Args:
         session: a write session.
         actor_id: the moderator.
-        reason: why (1-500 characters); the owner can read it later.
+        reason: why (1-500 characters); the owner reads it.
         report_id: an open report of the listing (or give ``listing_id``).
         listing_id: the listing, when not acting from a report.
 
@@ -259,64 +399,277 @@ def hide_listing(
             report was already handled.
     """
     require_moderator(session, actor_id)
-    reason = _clean(reason, RESOLUTION_MAX)
-    raise_if(
-        {
-            "reason": "error.queue_reason_required"
-            if not reason
-            else ("error.too_long" if len(reason) > RESOLUTION_MAX else None)
-        }
-    )
+    reason = _reason(reason, required=True)
     if report_id is not None:
-        report = _open_report(session, report_id)
-        if report.target_type != "listing":
-            raise NotFound()
-        listing_id = report.target_id
+        listing_id = _report_of(session, report_id, "listing").target_id
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
     if listing is None or listing.status == "removed":
         raise NotFound()
-    now = utcnow()
     listing.status = "removed"
-    listing.updated_at = now
+    listing.updated_at = utcnow()
     session.add(listing)
-    reports = session.exec(
-        select(Report).where(
-            Report.target_type == "listing",
-            Report.target_id == listing.id,
-            Report.status == "open",
-        )
-    ).all()
-    for report in reports:
-        report.status = "actioned"
-        report.handled_by = actor_id
-        report.handled_at = now
-        report.resolution = reason
-        session.add(report)
-    _audit(session, actor_id, HIDE_ACTION, "listing", listing.id, reason)
+    _close_reports(session, "listing", listing.id, actor_id, reason)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=HIDE_ACTION,
+        target_type="listing",
+        target_id=listing.id,
+        reason=reason,
+    )
+    inbox.notify(
+        session,
+        listing.seller_id,
+        "inbox.moderation.listing_removed",
+        {"title": listing.title, "reason": reason},
+        "/my/listings",
+    )
     session.flush()
     search.reindex_listing(session, listing.id)
 
 
+def hide_message(session: Session, *, actor_id: int, report_id: int, reason: str) -> Message:
+    """Hide a reported message with a reason (its words are kept), closing its reports.
+
+    Raises:
+        PermissionDenied: the actor is not a moderator.
+        NotFound: no such open message report, or the message is already hidden.
+        ValidationFailed: ``reason`` missing or too long; ``_form`` when handled.
+    """
+    require_moderator(session, actor_id)
+    reason = _reason(reason, required=True)
+    report = _report_of(session, report_id, "message")
+    message = session.get(Message, report.target_id)
+    if message is None or message.hidden_at is not None:
+        raise NotFound()
+    message.hidden_at = utcnow()
+    message.hidden_reason = reason
+    session.add(message)
+    _close_reports(session, "message", message.id, actor_id, reason)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=MESSAGE_HIDE_ACTION,
+        target_type="message",
+        target_id=message.id,
+        reason=reason,
+    )
+    inbox.notify(
+        session, message.sender_id, "inbox.moderation.message_hidden", {"reason": reason}, ""
+    )
+    session.flush()
+    return message
+
+
+def hide_review(session: Session, *, actor_id: int, report_id: int, reason: str) -> Review:
+    """Hide a reported review (:func:`reviews.hide`) and tell its author why.
+
+    Raises:
+        PermissionDenied: the actor is not a moderator.
+        NotFound: no such open review report, or the review is already hidden.
+        ValidationFailed: ``reason`` missing or too long.
+    """
+    review = reviews.hide(session, actor_id, None, reason, report_id=report_id)
+    inbox.notify(
+        session,
+        review.author_id,
+        "inbox.moderation.review_hidden",
+        {"reason": review.hidden_reason},
+        "",
+    )
+    return review
+
+
+_HIDERS = {"listing": hide_listing, "message": hide_message, "review": hide_review}
+
+
+def hide_reported(session: Session, *, actor_id: int, report_id: int, reason: str) -> None:
+    """Hide whatever an open report names (a listing, a review or a message).
+
+    Raises:
+        PermissionDenied: the actor is not a moderator.
+        NotFound: no such report, or it names a member (members are sanctioned, not hidden).
+        ValidationFailed: as the hiding function of the target type.
+    """
+    require_moderator(session, actor_id)
+    hider = _HIDERS.get(_open_report(session, report_id).target_type)
+    if hider is None:
+        raise NotFound()
+    hider(session, actor_id=actor_id, report_id=report_id, reason=reason)
+
+
+def responsible_member(session: Session, report: Report) -> int | None:
+    """The member behind what a report names (seller, author, sender, the member).
+
+    Returns:
+        Their user id, or None when the target no longer exists.
+    """
+    if report.target_type == "user":
+        return report.target_id
+    model, column = {
+        "listing": (Listing, "seller_id"),
+        "review": (Review, "author_id"),
+        "message": (Message, "sender_id"),
+    }[report.target_type]
+    target = session.get(model, report.target_id)
+    return getattr(target, column) if target is not None else None
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _days(kind: str, days: object) -> int | None:
+    if kind != "suspend":
+        return None
+    low, high = SUSPEND_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise ValidationFailed({"days": "error.suspend_days"}, min=low, max=high)
+    return days
+
+
+def sanction(
+    session: Session,
+    *,
+    actor_id: int,
+    kind: str,
+    reason: str,
+    days: int | None = None,
+    report_id: int | None = None,
+    user_id: int | None = None,
+) -> Sanction:
+    """Warn, suspend (for N days) or ban a member, from a report or directly.
+
+    From a report, the member is the one responsible for what it names and
+    the target's open reports are closed. A suspension or ban stops the
+    member posting, buying, offering and messaging while in force
+    (:mod:`marketplace_app.services.sanctions`); a warning only informs.
+
+    Args:
+        session: a write session.
+        actor_id: the moderator.
+        kind: "warn", "suspend" or "ban".
+        reason: why (1-500 characters); the member reads it.
+        days: for a suspension, 1-365.
+        report_id: an open report (or give ``user_id``).
+        user_id: the member, when not acting from a report.
+
+    Returns:
+        The new sanction.
+
+    Raises:
+        PermissionDenied: the actor is not a moderator.
+        NotFound: no such report or member.
+        ValidationFailed: ``kind`` unknown (``_form``), ``days`` out of
+            range, ``reason`` missing or too long; ``_form``
+            ``error.sanction_staff`` for staff or oneself.
+    """
+    require_moderator(session, actor_id)
+    if kind not in SANCTION_ACTIONS:
+        raise ValidationFailed({"_form": "error.sanction_kind"})
+    days = _days(kind, days)
+    reason = _reason(reason, required=True)
+    report = _open_report(session, report_id) if report_id is not None else None
+    if report is not None:
+        user_id = responsible_member(session, report)
+    member = session.get(User, user_id) if isinstance(user_id, int) else None
+    if member is None or member.deleted_at is not None:
+        raise NotFound()
+    if member.id == actor_id or has_role(member, "moderator"):
+        raise ValidationFailed({"_form": "error.sanction_staff"})
+    now = utcnow()
+    row = Sanction(
+        user_id=member.id,
+        kind=kind,
+        reason=reason,
+        actor_id=actor_id,
+        created_at=now,
+        ends_at=now + timedelta(days=days) if days else None,
+    )
+    session.add(row)
+    if report is not None:
+        _close_reports(session, report.target_type, report.target_id, actor_id, reason)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"sanction.{kind}",
+        target_type="user",
+        target_id=member.id,
+        reason=reason if days is None else f"{days}d: {reason}",
+    )
+    params = {"reason": reason}
+    if row.ends_at is not None:
+        params["until"] = _local(row.ends_at)
+    inbox.notify(session, member.id, f"inbox.moderation.{kind}", params, "")
+    session.flush()
+    return row
+
+
+def lift_sanction(session: Session, *, actor_id: int, sanction_id: int, reason: str = "") -> None:
+    """End a warning, suspension or ban early (audited; the member is told).
+
+    Raises:
+        PermissionDenied: the actor is not a moderator.
+        NotFound: no such sanction, or it was already lifted.
+        ValidationFailed: ``reason`` too long.
+    """
+    require_moderator(session, actor_id)
+    reason = _reason(reason, required=False)
+    row = session.get(Sanction, sanction_id) if isinstance(sanction_id, int) else None
+    if row is None or row.lifted_at is not None:
+        raise NotFound()
+    row.lifted_at = utcnow()
+    row.lifted_by = actor_id
+    session.add(row)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="sanction.lift",
+        target_type="user",
+        target_id=row.user_id,
+        reason=f"{row.kind} #{row.id}" + (f": {reason}" if reason else ""),
+    )
+    if row.kind != "warn":
+        inbox.notify(session, row.user_id, "inbox.moderation.lifted", {}, "")
+    session.flush()
+
+
+def removal_reasons(session: Session, listing_ids: Sequence[int]) -> dict[int, str]:
+    """Why the operators took listings down (hidden, or rejected after review).
+
+    Args:
+        session: any session.
+        listing_ids: the listings (e.g. a page of the owner's listings).
+
+    Returns:
+        listing id -> the reason of the latest take-down, for those that have one.
+    """
+    ids = [i for i in listing_ids if isinstance(i, int)][:200]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(AuditEntry.target_id, AuditEntry.reason)
+        .where(
+            AuditEntry.target_type == "listing",
+            col(AuditEntry.target_id).in_(ids),
+            col(AuditEntry.action).in_(REMOVAL_ACTIONS),
+        )
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    ).all()
+    return dict(rows)
+
+
 def removal_reason(session: Session, listing_id: int) -> str | None:
-    """Why the operators hid a listing (for its owner), or None when they did not.
+    """Why the operators took a listing down (for its owner), or None when they did not.
 
     Args:
         session: any session.
         listing_id: the listing.
 
     Returns:
-        The reason of the latest hide, while the listing is still removed.
+        The reason of the latest hide or rejection, while the listing is still removed.
     """
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status != "removed":
+    if listing is None or listing.status != "removed" or listing.deleted_at is not None:
         return None
-    return session.exec(
-        select(AuditEntry.reason)
-        .where(
-            AuditEntry.target_type == "listing",
-            AuditEntry.target_id == listing.id,
-            AuditEntry.action == HIDE_ACTION,
-        )
-        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-        .limit(1)
-    ).first()
+    return removal_reasons(session, [listing.id]).get(listing.id)

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from marketplace_app.models import Category, Listing, ListingImage, ListingVariant, Shop
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, listing_access, roles, search
+from marketplace_app.services import blocklist, geo, listing_access, roles, sanctions, search
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.listings import E_FEE_TOO_HIGH, E_PRICE_TOO_HIGH, parse_amount
@@ -630,18 +630,23 @@ def set_published(session: Session, actor_id: int, product_id: int, published: b
         NotFound: not a product the actor may edit.
         ValidationFailed: ``photos`` ``error.product_photo_required`` when
             publishing a product without photos.
+        Restricted: publishing while the actor is suspended or banned.
+
+    A product whose text matches the blocklist waits for review (status "pending").
     """
     listing = _product(session, actor_id, product_id)
     now = utcnow()
     if published:
-        if listing.status == "active":
+        if listing.status in ("active", "pending"):
             return listing
+        sanctions.require_good_standing(session, actor_id)
         if image_count(session, listing.id) == 0:
             raise ValidationFailed({"photos": "error.product_photo_required"})
         if listing.category_id is None or not _variants(session, listing.id):
             raise ValidationFailed({"_form": "error.product_incomplete"})
         listing.status = "active"
         listing.published_at = listing.published_at or now
+        blocklist.hold_if_blocked(session, listing)
     else:
         if listing.status != "active":
             return listing

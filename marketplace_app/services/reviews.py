@@ -40,7 +40,7 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import inbox, orders, roles
+from marketplace_app.services import inbox, messaging, orders, roles
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.services.shops import require_moderator
 
@@ -84,8 +84,10 @@ class Reputation:
     the buyer never came for do not count against the seller.
     ``no_shows`` counts the member's own missed pickups as a buyer: orders the
     seller cancelled while they waited, ready, for the buyer.
-    ``median_response_minutes`` is the median first answer in chat; None
-    until messaging exists.
+    ``median_response_minutes`` is the median time from a buyer's first
+    message in a conversation to the seller's first reply, in minutes
+    (see :func:`messaging.median_first_response_minutes`); None before any
+    reply.
     """
 
     avg_x10: int | None
@@ -465,7 +467,7 @@ def reputation(session: Session, user_id: int) -> Reputation:
         completion_rate=completed / counted if counted else None,
         no_shows=no_shows,
         member_since=user.created_at,
-        median_response_minutes=None,
+        median_response_minutes=messaging.median_first_response_minutes(session, user_id),
     )
 
 

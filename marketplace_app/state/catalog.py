@@ -14,6 +14,7 @@ from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.settings import settings
 from marketplace_app.state.cart import whole_number
 from marketplace_app.state.guard import public, resolve_user, run_read, run_write
+from marketplace_app.state.messages import response_text
 from marketplace_app.state.origin import origin_for
 from marketplace_app.state.session import LocaleState, SessionState, cart_owner
 from marketplace_app.state.views import (
@@ -117,6 +118,7 @@ class ListingState(rx.State):
     seller_since: str = ""
     seller_completion: str = ""
     seller_no_shows: str = ""
+    seller_response: str = ""
     is_own: bool = False
     distance: str = ""
     views: str = ""
@@ -307,6 +309,7 @@ class ListingState(rx.State):
             else translate(lang, "reviews.completion_none")
         )
         self.seller_no_shows = translate(lang, "reviews.no_shows", count=s.no_shows)
+        self.seller_response = response_text(s.median_response_minutes, lang)
         self.is_own = d.is_own
 
 

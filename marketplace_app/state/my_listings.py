@@ -8,7 +8,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date
-from marketplace_app.services import listings, media
+from marketplace_app.services import listings, media, moderation
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
 from marketplace_app.state.session import LocaleState
@@ -35,6 +35,7 @@ class MyListingView:
     can_unpause: bool
     can_mark_sold: bool
     delete_label: str
+    note: str = ""
 
 
 @dataclass
@@ -47,8 +48,19 @@ class TabView:
     count: int
 
 
-def row_view(row: listings.MyListing, lang: str) -> MyListingView:
-    """Format one of the seller's listings."""
+def _note(row: listings.MyListing, lang: str, reasons: dict[int, str]) -> str:
+    """Why a listing is not on sale when the operators hold it or took it down."""
+    if row.status == "pending":
+        return translate(lang, "moderation.waiting_review")
+    if row.id in reasons:
+        return translate(lang, "moderation.removed_reason", reason=reasons[row.id])
+    return ""
+
+
+def row_view(
+    row: listings.MyListing, lang: str, reasons: dict[int, str] | None = None
+) -> MyListingView:
+    """Format one of the seller's listings (``reasons``: operator take-downs by id)."""
     title = row.title or translate(lang, "my_listings.untitled")
     public = row.status in ("active", "sold")
     return MyListingView(
@@ -69,13 +81,17 @@ def row_view(row: listings.MyListing, lang: str) -> MyListingView:
         can_unpause=row.status == "paused",
         can_mark_sold=row.status in ("active", "paused"),
         delete_label=translate(lang, "my_listings.delete_named", title=title),
+        note=_note(row, lang, reasons or {}),
     )
 
 
 def _page(session, user_id: int, status: str | None):
+    rows = listings.my_listings(session, user_id, status=status, limit=listings.MY_PAGE_MAX)
+    removed = [r.id for r in rows if r.status == "removed"]
     return (
-        listings.my_listings(session, user_id, status=status, limit=listings.MY_PAGE_MAX),
+        rows,
         listings.status_counts(session, user_id),
+        moderation.removal_reasons(session, removed),
     )
 
 
@@ -93,8 +109,8 @@ class MyListingsState(rx.State):
     async def _reload(self) -> None:
         lang = (await self.get_state(LocaleState)).lang
         status = self.tab if self.tab in listings.MY_TABS else None
-        rows, counts = await run_read(_page, current_user().id, status)
-        self.rows = [row_view(r, lang) for r in rows]
+        rows, counts, reasons = await run_read(_page, current_user().id, status)
+        self.rows = [row_view(r, lang, reasons) for r in rows]
         total = sum(counts.values())
         self.tabs = [
             TabView(

@@ -1,7 +1,10 @@
-"""The operator queue at ``/admin/queue``: shop applications, reported listings and reviews.
+"""The operator queue at ``/admin/queue``.
 
+Tabs: shop applications; reports of listings, reviews, messages and members
+(each with its context); listings held by the blocklist; sanctions in force.
 Every handler requires the moderator role (admins included); the services
-check the role again and write the audit entries.
+check the role again, close the reports, write the audit entries and tell
+the members concerned.
 """
 
 from __future__ import annotations
@@ -12,14 +15,32 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.services import media, moderation, reviews, shops
+from marketplace_app.services import (
+    blocklist,
+    media,
+    moderation,
+    moderation_queue,
+    reviews,
+    shops,
+)
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
+from marketplace_app.state.moderation_views import (
+    MessageReportView,
+    PendingView,
+    SanctionView,
+    UserReportView,
+    message_report_view,
+    pending_view,
+    sanction_view,
+    user_report_view,
+)
 from marketplace_app.state.session import LocaleState
 from marketplace_app.state.shops import hours_rows
 
-TABS = ("shops", "reports")
+TABS = ("shops", "reports", "pending", "sanctions")
+REPORT_ACTIONS = ("hide", "dismiss", "warn", "suspend", "ban")
 QUEUE_LIMIT = 50
 
 
@@ -90,22 +111,42 @@ def _review_report_view(row: reviews.ReviewReportRow, lang: str) -> ReviewReport
     )
 
 
-def _hide_reported_review(session, *, actor_id: int, report_id: int, reason: str):
-    return reviews.hide(session, actor_id, None, reason, report_id=report_id)
-
-
 def _row_id(form: dict, name: str) -> int | None:
     """The row id a queue form carries in a hidden field (a hint: services check it)."""
     raw = forms.text(form, name, 12)
     return int(raw) if raw.isdigit() else None
 
 
-def _queue(session, actor_id: int):
-    pending = shops.pending_applications(session, limit=QUEUE_LIMIT, actor_id=actor_id)
-    names = shops.applicant_names(session, pending)
-    reports = moderation.open_reports(session, limit=QUEUE_LIMIT, actor_id=actor_id)
-    review_reports = reviews.open_review_reports(session, actor_id, limit=QUEUE_LIMIT)
-    return pending, names, reports, review_reports
+@dataclass(frozen=True)
+class _Queue:
+    applications: list
+    names: dict[int, str]
+    reports: list
+    review_reports: list
+    message_reports: list
+    user_reports: list
+    pending: list
+    sanctions: list
+
+
+def _queue(session, actor_id: int) -> _Queue:
+    applications = shops.pending_applications(session, limit=QUEUE_LIMIT, actor_id=actor_id)
+    return _Queue(
+        applications=applications,
+        names=shops.applicant_names(session, applications),
+        reports=moderation.open_reports(session, limit=QUEUE_LIMIT, actor_id=actor_id),
+        review_reports=reviews.open_review_reports(session, actor_id, limit=QUEUE_LIMIT),
+        message_reports=moderation_queue.message_reports(session, actor_id, limit=QUEUE_LIMIT),
+        user_reports=moderation_queue.user_reports(session, actor_id, limit=QUEUE_LIMIT),
+        pending=blocklist.pending_listings(session, actor_id, limit=QUEUE_LIMIT),
+        sanctions=moderation_queue.sanctions_in_force(session, actor_id, limit=QUEUE_LIMIT),
+    )
+
+
+def _days(form: dict) -> int | None:
+    """The suspension length typed in a row (None when not a whole number: the service says so)."""
+    raw = forms.text(form, "days", 4)
+    return int(raw) if raw.isdigit() else None
 
 
 def _application_view(shop, names: dict[int, str], lang: str) -> ApplicationView:
@@ -153,22 +194,32 @@ class OperatorState(rx.State):
     applications: list[ApplicationView] = []
     reports: list[ReportView] = []
     review_reports: list[ReviewReportView] = []
+    message_reports: list[MessageReportView] = []
+    user_reports: list[UserReportView] = []
+    pending: list[PendingView] = []
+    sanctions: list[SanctionView] = []
+    is_admin: bool = False
     row_errors: dict[str, str] = {}
     notice: str = ""
     loaded: bool = False
     busy_key: str = ""
 
     async def _reload(self, lang: str) -> None:
-        pending, names, reports, review_reports = await run_read(_queue, current_user().id)
-        self.applications = [_application_view(s, names, lang) for s in pending]
-        self.reports = [_report_view(r, lang) for r in reports]
-        self.review_reports = [_review_report_view(r, lang) for r in review_reports]
+        q = await run_read(_queue, current_user().id)
+        self.applications = [_application_view(s, q.names, lang) for s in q.applications]
+        self.reports = [_report_view(r, lang) for r in q.reports]
+        self.review_reports = [_review_report_view(r, lang) for r in q.review_reports]
+        self.message_reports = [message_report_view(r, lang) for r in q.message_reports]
+        self.user_reports = [user_report_view(r, lang) for r in q.user_reports]
+        self.pending = [pending_view(r, lang) for r in q.pending]
+        self.sanctions = [sanction_view(r, lang) for r in q.sanctions]
+        self.is_admin = current_user().has_role("admin")
         self.loaded = True
 
     @rx.event
     @login_required(role="moderator")
     async def load(self):
-        """Load both queues; ``?tab=reports`` opens the second tab."""
+        """Load every tab; ``?tab=reports`` (or pending, sanctions) opens that tab."""
         lang = (await self.get_state(LocaleState)).lang
         tab = self.router.url.query_parameters.get("tab", "shops")
         self.tab = tab if tab in TABS else "shops"
@@ -228,39 +279,103 @@ class OperatorState(rx.State):
     @rx.event
     @login_required(role="moderator")
     async def choose(self, action: str):
-        """Remember which button of a report row submitted its form ("hide" or "dismiss")."""
-        self._action = "dismiss" if action == "dismiss" else "hide"
+        """Remember which button of a report row submitted its form (hide, dismiss, warn, ...)."""
+        self._action = action if action in REPORT_ACTIONS else "hide"
 
-    async def _decide_report(self, form: dict, key_prefix: str, hide, hidden_key: str):
-        """Hide what a report row names (``hide``) or dismiss the report, as chosen."""
+    async def _decide_report(self, form: dict, key_prefix: str, hidden_key: str):
+        """Act on the report a row names as chosen: hide, dismiss, or sanction the member."""
         action, self._action = self._action, "hide"
         report_id = _row_id(form, "report_id")
         if report_id is None:
             return
         reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
+        kwargs = {"report_id": report_id, "reason": reason}
         if action == "dismiss":
             fn, notice = moderation.dismiss_report, "queue.dismissed"
+        elif action == "hide":
+            fn, notice = moderation.hide_reported, hidden_key
         else:
-            fn, notice = hide, hidden_key
-        async for update in self._decide(
-            f"{key_prefix}-{report_id}", notice, fn, report_id=report_id, reason=reason
-        ):
+            fn, notice = moderation.sanction, f"moderation.done_{action}"
+            kwargs.update(kind=action, days=_days(form) if action == "suspend" else None)
+        async for update in self._decide(f"{key_prefix}-{report_id}", notice, fn, **kwargs):
             yield update
 
     @rx.event
     @login_required(role="moderator")
     async def decide_report(self, form: dict):
-        """Hide the reported listing, or dismiss the report, with the reason typed in its row."""
-        async for update in self._decide_report(
-            form, "report", moderation.hide_listing, "queue.hidden"
-        ):
+        """Act on a listing report: hide the listing, dismiss, or sanction its seller."""
+        async for update in self._decide_report(form, "report", "queue.hidden"):
             yield update
 
     @rx.event
     @login_required(role="moderator")
     async def decide_review_report(self, form: dict):
-        """Hide the reported review (its words stay), or dismiss the report, with the reason."""
+        """Act on a review report: hide the review (its words stay), dismiss, or sanction."""
+        async for update in self._decide_report(form, "review-report", "reviews.queue_hidden"):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def decide_message_report(self, form: dict):
+        """Act on a message report: hide the message, dismiss, or sanction its sender."""
         async for update in self._decide_report(
-            form, "review-report", _hide_reported_review, "reviews.queue_hidden"
+            form, "message-report", "moderation.message_hidden"
+        ):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def decide_user_report(self, form: dict):
+        """Act on a member report: warn, suspend or ban the member, or dismiss."""
+        if self._action == "hide":  # Enter in the reason field: members are not hidden
+            return
+        async for update in self._decide_report(form, "user-report", "queue.dismissed"):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def approve_listing(self, listing_id: int):
+        """Let a listing held by the blocklist go live."""
+        if not isinstance(listing_id, int):
+            return
+        async for update in self._decide(
+            f"pending-{listing_id}",
+            "moderation.approved",
+            blocklist.approve,
+            listing_id=listing_id,
+        ):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def reject_listing(self, form: dict):
+        """Refuse a held listing with the reason typed in its row (its owner reads it)."""
+        listing_id = _row_id(form, "listing_id")
+        if listing_id is None:
+            return
+        reason = forms.text(form, "reason", blocklist.REASON_MAX)
+        async for update in self._decide(
+            f"pending-{listing_id}",
+            "moderation.rejected",
+            blocklist.reject,
+            listing_id=listing_id,
+            reason=reason,
+        ):
+            yield update
+
+    @rx.event
+    @login_required(role="moderator")
+    async def lift(self, form: dict):
+        """Lift the suspension or ban of the submitted row, with an optional note."""
+        sanction_id = _row_id(form, "sanction_id")
+        if sanction_id is None:
+            return
+        reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
+        async for update in self._decide(
+            f"sanction-{sanction_id}",
+            "moderation.lifted",
+            moderation.lift_sanction,
+            sanction_id=sanction_id,
+            reason=reason,
         ):
             yield update

@@ -302,6 +302,10 @@ class SellState(PhotoEditor, rx.State):
                     await run_write(_keep_draft, user_id, self._listing_id, data)
             self.saving = False
             return
+        except ServiceError as error:  # e.g. Restricted: the seller is suspended or banned
+            self.errors = loc._errors(error)
+            self.saving = False
+            return
         self.errors = {}
         self.values = {**self.values, "title": listing.title}
         self.status = listing.status

@@ -7,7 +7,7 @@ import json
 import reflex as rx
 
 from marketplace_app.i18n import catalog, normalize_locale, translate
-from marketplace_app.services import auth_sessions, carts, inbox
+from marketplace_app.services import auth_sessions, carts, inbox, messaging
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
 from marketplace_app.state.favorites import FavoriteState
@@ -78,6 +78,7 @@ class SessionState(rx.State):
     is_shop: bool = False
     cart_count: int = 0
     unread_count: int = 0
+    messages_unread: int = 0
 
     @rx.event
     @public
@@ -99,6 +100,7 @@ class SessionState(rx.State):
         owner = owner_for(user, self.router.headers.cookie)
         self.cart_count = await run_read(carts.units, owner) if owner else 0
         self.unread_count = await run_read(inbox.unread_count, user.id) if user else 0
+        self.messages_unread = await run_read(messaging.unread_total, user.id) if user else 0
         self.ready = True
         await (await self.get_state(NavState))._load(loc.lang)
         await (await self.get_state(FavoriteState))._load(user.id if user else None)

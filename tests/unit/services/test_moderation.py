@@ -1,6 +1,8 @@
-"""Reports of listings and the operator queue: reporting, dismissing, hiding."""
+"""Reports and the operator's actions: reporting, dismissing, hiding, sanctions, permissions."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -8,13 +10,18 @@ from sqlmodel import select
 from marketplace_app.models import (
     AuditEntry,
     Category,
+    Conversation,
+    InboxItem,
     Listing,
     ListingImage,
+    Message,
     Report,
+    Sanction,
     Shop,
     ShopMember,
 )
-from marketplace_app.services import moderation
+from marketplace_app.models.types import utcnow
+from marketplace_app.services import moderation, sanctions
 from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.unit.services.conftest import make_user
 
@@ -203,3 +210,238 @@ def test_non_moderators_are_refused_and_change_nothing(session, world):
     assert session.get(Listing, listing.id).status == "active"
     admin = make_user(session, "Admin", role="admin")
     moderation.dismiss_report(session, actor_id=admin.id, report_id=filed.id)
+
+
+# -- members, messages and the actions beyond hiding --------------------------------
+
+
+def notices(session, user_id: int, key: str) -> list[InboxItem]:
+    return session.exec(
+        select(InboxItem).where(InboxItem.user_id == user_id, InboxItem.message_key == key)
+    ).all()
+
+
+def audits(session, action: str) -> list[AuditEntry]:
+    return session.exec(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def thread(session, buyer, seller, listing, *bodies: str) -> list[Message]:
+    """A conversation about ``listing``; bodies alternate buyer, seller, buyer, ..."""
+    convo = Conversation(
+        topic=f"listing:{listing.id}:{buyer.id}",
+        listing_id=listing.id,
+        buyer_id=buyer.id,
+        seller_id=seller.id,
+    )
+    session.add(convo)
+    session.flush()
+    messages = []
+    for i, body in enumerate(bodies):
+        msg = Message(conversation_id=convo.id, sender_id=(buyer, seller)[i % 2].id, body=body)
+        session.add(msg)
+        session.flush()
+        messages.append(msg)
+    return messages
+
+
+def report_message(session, reporter, message, reason="offensive") -> Report:
+    row = Report(
+        reporter_id=reporter.id, target_type="message", target_id=message.id, reason=reason
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_report_a_member_and_the_seller_of_a_listing(session, world):
+    seller, reporter, _, listing = world
+    direct = moderation.report_user(
+        session, reporter_id=reporter.id, user_id=seller.id, reason="scam", text="No-show"
+    )
+    via_card = moderation.report_seller(
+        session, reporter_id=reporter.id, listing_id=listing.id, reason="other", text="Rude"
+    )
+    assert via_card.id == direct.id  # one open report per reporter and member
+    assert (via_card.target_type, via_card.target_id, via_card.reason) == (
+        "user",
+        seller.id,
+        "other",
+    )
+    assert fields_of(
+        lambda: moderation.report_user(
+            session, reporter_id=seller.id, user_id=seller.id, reason="scam", text=""
+        )
+    ) == {"_form": "error.report_self"}
+    assert fields_of(
+        lambda: moderation.report_user(
+            session, reporter_id=reporter.id, user_id=seller.id, reason="other", text=""
+        )
+    ) == {"text": "error.report_text_required"}
+    with pytest.raises(NotFound):
+        moderation.report_user(
+            session, reporter_id=reporter.id, user_id=999_999, reason="scam", text=""
+        )
+    listing.status = "draft"
+    session.add(listing)
+    with pytest.raises(NotFound):
+        moderation.report_seller(
+            session, reporter_id=reporter.id, listing_id=listing.id, reason="scam", text=""
+        )
+
+
+def test_hiding_a_listing_tells_its_owner_why(session, world):
+    seller, reporter, mod, listing = world
+    filed = report(session, reporter, listing)
+    moderation.hide_reported(session, actor_id=mod.id, report_id=filed.id, reason="Fake brand")
+    (notice,) = notices(session, seller.id, "inbox.moderation.listing_removed")
+    assert "Fake brand" in notice.params and notice.link == "/my/listings"
+    assert moderation.removal_reasons(session, [listing.id, 123]) == {listing.id: "Fake brand"}
+
+
+def test_hide_a_reported_message_keeps_its_words_and_tells_the_sender(session, world):
+    seller, reporter, mod, listing = world
+    _, rude = thread(session, reporter, seller, listing, "Is it still there?", "Get lost, idiot")
+    filed = report_message(session, reporter, rude)
+    other = report_message(session, make_user(session, "Witness"), rude, reason="other")
+    moderation.hide_reported(session, actor_id=mod.id, report_id=filed.id, reason="Insults")
+    session.refresh(rude)
+    assert (rude.body, rude.hidden_reason) == ("Get lost, idiot", "Insults")
+    assert rude.hidden_at is not None
+    assert {session.get(Report, i).status for i in (filed.id, other.id)} == {"actioned"}
+    (entry,) = audits(session, "message.hide")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (mod.id, "message", rude.id)
+    assert len(notices(session, seller.id, "inbox.moderation.message_hidden")) == 1
+
+
+def test_a_member_report_cannot_be_hidden(session, world):
+    seller, reporter, mod, _ = world
+    filed = moderation.report_user(
+        session, reporter_id=reporter.id, user_id=seller.id, reason="scam", text=""
+    )
+    with pytest.raises(NotFound):
+        moderation.hide_reported(session, actor_id=mod.id, report_id=filed.id, reason="x")
+    assert session.get(Report, filed.id).status == "open"
+
+
+@pytest.mark.parametrize(
+    ("kind", "days", "key"),
+    [
+        ("warn", None, "inbox.moderation.warn"),
+        ("suspend", 7, "inbox.moderation.suspend"),
+        ("ban", None, "inbox.moderation.ban"),
+    ],
+)
+def test_sanction_the_seller_from_a_listing_report(session, world, kind, days, key):
+    seller, reporter, mod, listing = world
+    filed = report(session, reporter, listing)
+    before = utcnow()
+    row = moderation.sanction(
+        session, actor_id=mod.id, report_id=filed.id, kind=kind, days=days, reason="Scamming"
+    )
+    assert (row.user_id, row.kind, row.reason, row.actor_id) == (
+        seller.id,
+        kind,
+        "Scamming",
+        mod.id,
+    )
+    if days:
+        assert timedelta(days=7) <= row.ends_at - before < timedelta(days=7, minutes=1)
+    else:
+        assert row.ends_at is None
+    assert session.get(Report, filed.id).status == "actioned"
+    assert session.get(Listing, listing.id).status == "active"  # the listing itself stays
+    (entry,) = audits(session, f"sanction.{kind}")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (mod.id, "user", seller.id)
+    assert "Scamming" in entry.reason
+    assert len(notices(session, seller.id, key)) == 1
+    standing = sanctions.restriction(session, seller.id)
+    assert (standing.kind if standing else None) == (None if kind == "warn" else kind)
+
+
+def test_the_member_responsible_for_each_kind_of_report(session, world):
+    seller, reporter, mod, listing = world
+    question, _ = thread(session, reporter, seller, listing, "Cheaper?", "No")
+    by_message = report_message(session, seller, question)
+    by_user = moderation.report_user(
+        session, reporter_id=seller.id, user_id=reporter.id, reason="scam", text=""
+    )
+    assert moderation.responsible_member(session, by_message) == reporter.id
+    assert moderation.responsible_member(session, by_user) == reporter.id
+    moderation.sanction(
+        session, actor_id=mod.id, report_id=by_user.id, kind="suspend", days=1, reason="Spam"
+    )
+    assert session.get(Report, by_message.id).status == "open"  # another target: still open
+    assert sanctions.restriction(session, reporter.id).kind == "suspend"
+
+
+def test_sanction_checks_days_kind_reason_and_never_hits_staff(session, world):
+    seller, reporter, mod, listing = world
+    filed = report(session, reporter, listing)
+
+    def fields(**kw):
+        args = {
+            "actor_id": mod.id,
+            "report_id": filed.id,
+            "kind": "suspend",
+            "days": 3,
+            "reason": "x",
+        }
+        return fields_of(lambda: moderation.sanction(session, **{**args, **kw}))
+
+    for days in (0, 366, None, "7", True):
+        assert fields(days=days) == {"days": "error.suspend_days"}
+    assert fields(kind="delete") == {"_form": "error.sanction_kind"}
+    assert fields(reason=" ") == {"reason": "error.queue_reason_required"}
+    admin = make_user(session, "Boss", role="admin")
+    for target in (admin.id, mod.id):
+        assert fields(report_id=None, user_id=target) == {"_form": "error.sanction_staff"}
+    with pytest.raises(NotFound):
+        moderation.sanction(session, actor_id=mod.id, user_id=424_242, kind="warn", reason="x")
+    assert session.exec(select(Sanction)).all() == []
+    assert session.get(Report, filed.id).status == "open"
+    moderation.sanction(
+        session, actor_id=mod.id, report_id=filed.id, kind="suspend", days=365, reason="ok"
+    )
+
+
+def test_lift_a_suspension_early(session, world):
+    seller, _, mod, _ = world
+    row = moderation.sanction(
+        session, actor_id=mod.id, user_id=seller.id, kind="suspend", days=30, reason="x"
+    )
+    assert sanctions.restriction(session, seller.id) is not None
+    moderation.lift_sanction(session, actor_id=mod.id, sanction_id=row.id, reason="Appeal upheld")
+    assert sanctions.restriction(session, seller.id) is None
+    assert (row.lifted_by, row.lifted_at is not None) == (mod.id, True)
+    (entry,) = audits(session, "sanction.lift")
+    assert (entry.target_id, entry.reason) == (seller.id, f"suspend #{row.id}: Appeal upheld")
+    assert len(notices(session, seller.id, "inbox.moderation.lifted")) == 1
+    with pytest.raises(NotFound):
+        moderation.lift_sanction(session, actor_id=mod.id, sanction_id=row.id)
+
+
+def test_no_operator_action_by_a_normal_user(session, world):
+    seller, reporter, mod, listing = world
+    filed = report(session, reporter, listing)
+    (msg,) = thread(session, reporter, seller, listing, "hello")
+    msg_report = report_message(session, seller, msg)
+    row = moderation.sanction(session, actor_id=mod.id, user_id=seller.id, kind="ban", reason="x")
+    calls = [
+        lambda a: moderation.hide_reported(session, actor_id=a, report_id=filed.id, reason="x"),
+        lambda a: moderation.hide_message(session, actor_id=a, report_id=msg_report.id, reason="x"),
+        lambda a: moderation.sanction(
+            session, actor_id=a, report_id=filed.id, kind="warn", reason="x"
+        ),
+        lambda a: moderation.sanction(
+            session, actor_id=a, user_id=reporter.id, kind="ban", reason="x"
+        ),
+        lambda a: moderation.lift_sanction(session, actor_id=a, sanction_id=row.id),
+    ]
+    for actor in (reporter.id, seller.id, 31_337):
+        for call in calls:
+            with pytest.raises(PermissionDenied):
+                call(actor)
+    assert session.get(Report, filed.id).status == "open"
+    assert session.get(Report, msg_report.id).status == "open"
+    assert row.lifted_at is None
+    assert len(session.exec(select(Sanction)).all()) == 1

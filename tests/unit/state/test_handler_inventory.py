@@ -46,6 +46,7 @@ PUBLIC = {
     "ReviewListState.load_listing",
     "ReviewListState.load_shop",
     # --- trust: offers ---
+    "OfferPanelState.load",
     # --- trust: messaging ---
     # --- trust: moderation ---
 }

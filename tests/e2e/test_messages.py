@@ -1,0 +1,91 @@
+"""Chat in the browser: two people, each in their own context, talking live.
+
+A buyer asks about a listing; the seller sees the unread badge, opens the
+conversation and answers with a phone number, which the buyer sees masked
+(with the notice why) in the open page, without a reload, within a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_accounts import PASSWORD, new_email
+from tests.e2e.test_orders import person
+
+LIVE_MS = 1000
+
+
+def seed_listing(app, buyer: str, seller: str) -> int:
+    """A one-off item of ``seller``'s, with ``buyer`` registered too (no order between them)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.message_seed", "--buyer", buyer, "--seller", seller]
+        + ["--password", PASSWORD],
+        cwd=ROOT,
+        env=app.env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])["listing_id"]
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_test_id("message-input").fill(text)
+    page.get_by_test_id("message-send").click()
+
+
+def last_message(page: Page):
+    return page.get_by_test_id("message-item").last
+
+
+def test_two_people_chat_live_with_unread_badge_and_masking(browser: Browser, app, size: str):
+    buyer_email, seller_email = new_email(), new_email()
+    listing_id = seed_listing(app, buyer_email, seller_email)
+    seller = person(browser, app, size, seller_email)
+    buyer = person(browser, app, size, buyer_email)
+    try:
+        # The buyer starts the conversation from the listing's seller card.
+        buyer.goto(f"/listing/{listing_id}")
+        buyer.get_by_test_id("contact-seller").click()
+        expect(buyer).to_have_url(re.compile(r"/messages/\d+$"))
+        expect(buyer.get_by_test_id("message-input")).to_be_enabled()
+        send(buyer, "Hello, is the kettle still available?")
+        expect(last_message(buyer)).to_contain_text("still available")
+        expect(buyer.get_by_test_id("message-input")).to_have_value("")
+
+        # The seller sees the unread count in the navigation and on the conversation.
+        seller.goto("/messages")
+        expect(seller.get_by_test_id("nav-messages-count")).to_have_text("1")
+        row = seller.get_by_test_id("conversation-row")
+        expect(row).to_have_count(1)
+        expect(row.get_by_test_id("conversation-unread")).to_have_text("1")
+        row.click()
+        expect(last_message(seller)).to_contain_text("still available")
+        expect(seller.get_by_test_id("nav-messages-count")).to_have_text("0")
+
+        # The answer shows in the buyer's open page, without a reload, within a second,
+        # its phone number masked, with the notice why.
+        send(seller, "Yes! Call me on 138 0013 8000 or pay 120 on 2025-06-01.")
+        expect(last_message(buyer)).to_contain_text("Yes! Call me on", timeout=LIVE_MS)
+        expect(last_message(buyer)).not_to_contain_text("8000")
+        expect(last_message(buyer)).to_contain_text("pay 120 on 2025-06-01")
+        expect(last_message(buyer).get_by_test_id("message-masked-notice")).to_be_visible()
+        expect(buyer.get_by_test_id("message-masking-rule")).to_be_visible()
+
+        # And back the other way, live too.
+        send(buyer, "Great, see you tomorrow")
+        expect(last_message(seller)).to_contain_text("see you tomorrow", timeout=LIVE_MS)
+        expect(seller.get_by_test_id("message-item")).to_have_count(3)
+        expect(seller.get_by_test_id("nav-messages-count")).to_have_text("0")
+        seller.get_by_test_id("messages-back").click()
+        expect(seller.get_by_test_id("conversation-row")).to_have_count(1)
+        expect(seller.get_by_test_id("conversation-unread")).to_have_count(0)
+    finally:
+        seller.context.close()
+        buyer.context.close()

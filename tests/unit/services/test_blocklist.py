@@ -1,0 +1,152 @@
+"""The blocklist: terms, holding listings that match, approving and rejecting them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from marketplace_app.models import AuditEntry, BlockedTerm, InboxItem, Listing, ListingImage
+from marketplace_app.services import blocklist, catalog, listings, moderation, products, search
+from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from tests.unit.services.conftest import make_user
+from tests.unit.services.test_listings import category, media_dir, published  # noqa: F401
+from tests.unit.services.test_sanctions import _shop_product
+
+
+@pytest.fixture
+def staff(session):
+    admin = make_user(session, "Admin", role="admin")
+    mod = make_user(session, "Mod", role="moderator")
+    for term in ("Replica", "高仿"):
+        blocklist.add_term(session, actor_id=admin.id, term=term)
+    return admin, mod
+
+
+def found(session, words: str) -> list[int]:
+    return [c.id for c in search.search(session, search.SearchQuery(text=words)).cards]
+
+
+def test_admins_manage_terms_stored_normalized_and_audited(session, staff):
+    admin, mod = staff
+    assert [t.term for t in blocklist.terms(session, admin.id)] == ["replica", "高仿"]
+    with pytest.raises(ValidationFailed) as caught:
+        blocklist.add_term(session, actor_id=admin.id, term="  REPLICA ")
+    assert caught.value.fields == {"term": "error.term_exists"}
+    for bad, key in (("", "error.required"), ("x" * 61, "error.too_long")):
+        with pytest.raises(ValidationFailed) as caught:
+            blocklist.add_term(session, actor_id=admin.id, term=bad)
+        assert caught.value.fields == {"term": key}
+    row = blocklist.add_term(session, actor_id=admin.id, term="ＦＡＫＥ  Watch")
+    assert row.term == "fake watch"
+    blocklist.remove_term(session, actor_id=admin.id, term_id=row.id)
+    actions = session.exec(select(AuditEntry.action, AuditEntry.reason)).all()
+    assert ("blocklist.add", "fake watch") in actions and (
+        "blocklist.remove",
+        "fake watch",
+    ) in actions
+    with pytest.raises(NotFound):
+        blocklist.remove_term(session, actor_id=admin.id, term_id=row.id)
+
+
+def test_only_admins_manage_terms(session, staff):
+    admin, mod = staff
+    user = make_user(session, "User")
+    term_id = session.exec(select(BlockedTerm.id)).first()
+    for actor in (mod.id, user.id, 999):
+        with pytest.raises(PermissionDenied):
+            blocklist.terms(session, actor)
+        with pytest.raises(PermissionDenied):
+            blocklist.add_term(session, actor_id=actor, term="knife")
+        with pytest.raises(PermissionDenied):
+            blocklist.remove_term(session, actor_id=actor, term_id=term_id)
+    assert len(session.exec(select(BlockedTerm)).all()) == 2
+
+
+def test_matching_ignores_case_width_and_finds_chinese_inside_words(session, staff):
+    assert blocklist.matches(session, "A REPLICA watch") == ("replica",)
+    assert blocklist.matches(session, "", "ｒｅｐｌｉｃａ bag") == ("replica",)
+    assert blocklist.matches(session, "全新高仿名牌包") == ("高仿",)
+    assert blocklist.matches(session, "Genuine leather bag", "原装正品") == ()
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_a_matching_listing_waits_for_review_and_stays_out_of_search(session, staff):
+    _, mod = staff
+    seller, viewer = make_user(session, "Seller"), make_user(session, "Viewer")
+    held = published(session, seller, title="Watch replica", description="Looks real")
+    clean = published(session, seller, title="Oak stool")
+    assert (held.status, clean.status) == ("pending", "active")
+    assert found(session, "watch") == []
+    with pytest.raises(NotFound):
+        catalog.listing_detail(session, held.id, viewer.id)
+    assert catalog.listing_detail(session, held.id, seller.id).status == "pending"
+    (row,) = blocklist.pending_listings(session, mod.id)
+    assert (row.listing_id, row.terms, row.seller_name) == (held.id, ("replica",), "Seller")
+    mine = {r.id: r.status for r in listings.my_listings(session, seller.id)}
+    assert mine == {held.id: "pending", clean.id: "active"}
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_approve_puts_it_on_sale_and_in_search(session, staff):
+    _, mod = staff
+    seller = make_user(session, "Seller")
+    held = published(session, seller, title="Watch replica", description="Looks real")
+    blocklist.approve(session, actor_id=mod.id, listing_id=held.id)
+    assert session.get(Listing, held.id).status == "active"
+    assert found(session, "watch") == [held.id]
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "listing.approve")).one()
+    keys = session.exec(select(InboxItem.message_key).where(InboxItem.user_id == seller.id)).all()
+    assert keys == ["inbox.moderation.listing_approved"]
+    with pytest.raises(NotFound):
+        blocklist.approve(session, actor_id=mod.id, listing_id=held.id)
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_reject_removes_it_with_a_reason_the_owner_reads(session, staff):
+    _, mod = staff
+    seller = make_user(session, "Seller")
+    held = published(session, seller, title="高仿手表", description="")
+    with pytest.raises(ValidationFailed):
+        blocklist.reject(session, actor_id=mod.id, listing_id=held.id, reason=" ")
+    blocklist.reject(session, actor_id=mod.id, listing_id=held.id, reason="Counterfeits are banned")
+    assert session.get(Listing, held.id).status == "removed"
+    assert moderation.removal_reason(session, held.id) == "Counterfeits are banned"
+    (row,) = [r for r in listings.my_listings(session, seller.id) if r.id == held.id]
+    assert row.status == "removed"  # still listed for its owner, with the reason
+    assert found(session, "手表") == []
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_only_moderators_review_held_listings(session, staff):
+    seller = make_user(session, "Seller")
+    held = published(session, seller, title="Replica bag")
+    for actor in (seller.id, 4242):
+        with pytest.raises(PermissionDenied):
+            blocklist.pending_listings(session, actor)
+        with pytest.raises(PermissionDenied):
+            blocklist.approve(session, actor_id=actor, listing_id=held.id)
+        with pytest.raises(PermissionDenied):
+            blocklist.reject(session, actor_id=actor, listing_id=held.id, reason="x")
+    assert session.get(Listing, held.id).status == "pending"
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_the_seller_may_delete_a_held_listing(session, staff):
+    seller = make_user(session, "Seller")
+    held = published(session, seller, title="Replica bag")
+    listings.set_status(session, seller.id, held.id, "delete")
+    assert session.get(Listing, held.id).status == "removed"
+    assert [r.id for r in listings.my_listings(session, seller.id)] == []
+
+
+def test_a_shop_product_matching_a_term_waits_for_review(session, staff):
+    _, mod = staff
+    owner = make_user(session, "Owner")
+    product = _shop_product(session, owner)
+    product.title = "Replica jam jar"
+    session.add(product)
+    assert products.set_published(session, owner.id, product.id, True).status == "pending"
+    assert products.set_published(session, owner.id, product.id, True).status == "pending"
+    assert session.exec(select(ListingImage).where(ListingImage.listing_id == product.id)).first()
+    blocklist.approve(session, actor_id=mod.id, listing_id=product.id)
+    assert session.get(Listing, product.id).status == "active"
