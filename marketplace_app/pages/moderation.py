@@ -182,6 +182,7 @@ def audit_page() -> rx.Component:
                         spacing="2",
                         width="100%",
                         data_testid="audit-list",
+                        data_action=A.shown_action,
                     ),
                     empty("audit.empty"),
                 ),

@@ -70,6 +70,8 @@ class AuditState(rx.State):
     has_more: bool = False
     errors: dict[str, str] = {}
     loaded: bool = False
+    # The action filter of the rows on show (tests wait on it after applying).
+    shown_action: str = ""
 
     def _filter(self) -> audit.AuditFilter:
         return audit.AuditFilter(
@@ -101,6 +103,7 @@ class AuditState(rx.State):
             else:
                 self.rows = [_audit_view(r, loc.lang) for r in rows]
                 self.has_more = more
+                self.shown_action = self.action
         if errors:
             self.rows, self.has_more = [], False
         self.errors = errors

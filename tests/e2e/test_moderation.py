@@ -86,6 +86,7 @@ def audit_shows(page: Page, *, action: str, text: str = "", target: str = "") ->
     expect(page.get_by_test_id("audit-row").first).to_be_visible()
     page.get_by_test_id("audit-filter-action").select_option(action)
     page.get_by_test_id("audit-filter-apply").click()
+    expect(page.get_by_test_id("audit-list")).to_have_attribute("data-action", action)
     rows = page.get_by_test_id("audit-row")
     on_target = page.get_by_test_id("audit-target").get_by_text(target, exact=True)
     expect(rows.filter(has=on_target) if target else rows.filter(has_text=text)).to_have_count(1)
