@@ -29,8 +29,10 @@ from sqlmodel import Session, select
 from marketplace_app.models import (
     BlockedTerm,
     Category,
+    Conversation,
     Listing,
     ListingImage,
+    Message,
     Offer,
     OfferTransition,
     Order,
@@ -985,6 +987,25 @@ STAFF: tuple[tuple[str, str, str, str, str], ...] = (
 # (buyer, item title, offer in cents, hours ago): lei haggles for mei's armchair.
 DEMO_OFFERS: tuple[tuple[str, str, int, int], ...] = (
     ("lei@demo.town", "宜家 POÄNG 扶手椅", 12000, 3),
+)
+
+# (buyer, item title, [(from the buyer?, text, minutes ago)]): chats a newcomer can open.
+# The seller has not read the last message of the second one yet.
+DEMO_CHATS: tuple[tuple[str, str, tuple[tuple[bool, str, int], ...]], ...] = (
+    (
+        "lei@demo.town",
+        "宜家 POÄNG 扶手椅",
+        (
+            (True, "你好，扶手椅还在吗？周六下午可以来取吗？", 200),
+            (False, "在的，周六下午两点以后都可以。", 185),
+            (True, "好的，我刚出了个价，看看合不合适。", 180),
+        ),
+    ),
+    (
+        "emma@demo.town",
+        "宜家 POÄNG 扶手椅",
+        ((True, "Hi! Is the cushion cover washable?", 25),),
+    ),
 )
 
 ORDERS: tuple[_OrderSpec, ...] = (
@@ -2483,6 +2504,37 @@ class _Seeder:
                 )
             )
 
+    def chats(self, users: dict[str, User], listings: dict[str, Listing]) -> None:
+        """Conversations about listings, so the messages page has something to show."""
+        for buyer_email, title, lines in DEMO_CHATS:
+            listing = listings[title]
+            buyer = users[buyer_email]
+            conv = Conversation(
+                topic=f"listing:{listing.id}:{buyer.id}",
+                listing_id=listing.id,
+                buyer_id=buyer.id,
+                seller_id=listing.seller_id,
+                created_at=self.now - timedelta(minutes=lines[0][2]),
+            )
+            self.session.add(conv)
+            self.session.flush()
+            for from_buyer, text, minutes_ago in lines:
+                message = Message(
+                    conversation_id=conv.id,
+                    sender_id=buyer.id if from_buyer else listing.seller_id,
+                    body=text,
+                    created_at=self.now - timedelta(minutes=minutes_ago),
+                )
+                self.session.add(message)
+                self.session.flush()
+                # Each side has read up to what it wrote itself.
+                if from_buyer:
+                    conv.buyer_read_id = message.id
+                else:
+                    conv.seller_read_id = message.id
+                conv.last_message_at = message.created_at
+            self.session.add(conv)
+
     def _settle(self, order: Order, seller_kind: str) -> None:
         """Book a completed escrow order as the order services would: paid in, released."""
         cut = commission.commission_cents(self.session, seller_kind, order.subtotal_cents)
@@ -2596,6 +2648,7 @@ def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
         seeder.orders(users, listings)
         _seed_blocked_terms(session)
         seeder.offers(users, listings)
+        seeder.chats(users, listings)
         search.rebuild_index(session)
     except BaseException:
         seeder.cleanup()

@@ -27,7 +27,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import demo, geo, media, search
+from marketplace_app.services import demo, geo, media, messaging, search
 from marketplace_app.services.passwords import verify_password
 from marketplace_app.settings import settings
 
@@ -311,3 +311,15 @@ def test_completed_orders_are_booked_in_the_ledger(seeded):
             )
             assert ledger.balance(s, ledger.seller_account(seller_id)) == owed
         assert ledger.balance(s, ledger.ESCROW) == 0
+
+
+def test_demo_chats_leave_the_seller_two_unread_messages(seeded):
+    with read_session() as s:
+        by_email = {u.email: u.id for u in s.exec(select(User)).all()}
+        mei = by_email["mei@demo.town"]
+        rows = messaging.conversations(s, mei)
+        assert messaging.unread_total(s, mei) == 2
+        assert messaging.unread_total(s, by_email["lei@demo.town"]) == 0
+        # lei's first message was answered within a quarter of an hour.
+        assert messaging.median_first_response_minutes(s, mei) == 15
+    assert len(rows) == 2
