@@ -192,7 +192,7 @@ def _header() -> rx.Component:
             _search_box(),
             _lang_switch(),
             _nav_item(
-                "message-circle",
+                "bell",
                 "nav.inbox",
                 "/inbox",
                 "nav-inbox",
