@@ -174,6 +174,25 @@ def hold_if_blocked(session: Session, listing: Listing) -> bool:
     return True
 
 
+def hold_if_edited_in(session: Session, listing: Listing, before: tuple[str, str]) -> bool:
+    """Hold a live listing for review when an edit brought a blocked term into its text.
+
+    An approved listing whose words did not change is left alone, so editing
+    only its price does not send it back to the queue.
+
+    Args:
+        session: the write session of the edit.
+        listing: the listing after the edit.
+        before: its (title, description) before the edit.
+
+    Returns:
+        True when the listing was held (status "pending").
+    """
+    if (listing.title, listing.description) == before:
+        return False
+    return hold_if_blocked(session, listing)
+
+
 def pending_listings(session: Session, actor_id: int, *, limit: int = 50) -> list[PendingRow]:
     """Listings waiting for review, oldest first (moderators only).
 

@@ -320,8 +320,9 @@ def save(
         ValidationFailed: every field problem at once (nothing is saved).
         Restricted: publishing or editing a live listing while suspended or banned.
 
-    A published listing whose text matches the blocklist is held with status
-    "pending" until an operator approves it (:mod:`~marketplace_app.services.blocklist`).
+    A published listing whose text matches the blocklist, or a live one whose
+    edited text now does, is held with status "pending" until an operator
+    approves it (:mod:`~marketplace_app.services.blocklist`).
     """
     listing = _resident_listing(session, seller_id, listing_id)
     data = data.cleaned() if isinstance(data, ListingInput) else ListingInput()
@@ -341,6 +342,7 @@ def save(
         raise ValidationFailed(checked.errors)
 
     now = utcnow()
+    before = (listing.title, listing.description)
     listing.title = data.title
     listing.description = data.description
     listing.category_id = checked.category_id
@@ -362,6 +364,8 @@ def save(
         # A fresh listing sorts as new from the moment it is published.
         listing.created_at = now
         blocklist.hold_if_blocked(session, listing)
+    else:
+        blocklist.hold_if_edited_in(session, listing, before)
     listing.updated_at = now
     session.add(listing)
     _reindex(session, listing.id)

@@ -533,7 +533,9 @@ def save_product(
     now = utcnow()
     is_new = listing is None
     listing = listing or _new_listing(shop, parsed.title, now)
+    before = (listing.title, listing.description)
     _apply(listing, shop, parsed, now)
+    blocklist.hold_if_edited_in(session, listing, before)
     session.add(listing)
     session.flush()
     if is_new:
@@ -591,7 +593,9 @@ def save_products(
         ):
             raise NotFound()
         listing = listing or _new_listing(shop, parsed.title, now)
+        before = (listing.title, listing.description)
         _apply(listing, shop, parsed, now)
+        blocklist.hold_if_edited_in(session, listing, before)
         session.add(listing)
         listings.append(listing)
     session.flush()

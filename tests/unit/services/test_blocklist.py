@@ -5,11 +5,23 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from marketplace_app.models import AuditEntry, BlockedTerm, InboxItem, Listing, ListingImage
+from marketplace_app.models import (
+    AuditEntry,
+    BlockedTerm,
+    InboxItem,
+    Listing,
+    ListingImage,
+    ListingVariant,
+)
 from marketplace_app.services import blocklist, catalog, listings, moderation, products, search
 from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.unit.services.conftest import make_user
-from tests.unit.services.test_listings import category, media_dir, published  # noqa: F401
+from tests.unit.services.test_listings import (  # noqa: F401
+    category,
+    good_input,
+    media_dir,
+    published,
+)
 from tests.unit.services.test_sanctions import _shop_product
 
 
@@ -128,6 +140,36 @@ def test_only_moderators_review_held_listings(session, staff):
         with pytest.raises(PermissionDenied):
             blocklist.reject(session, actor_id=actor, listing_id=held.id, reason="x")
     assert session.get(Listing, held.id).status == "pending"
+
+
+@pytest.mark.usefixtures("media_dir")
+def test_editing_a_blocked_term_into_a_live_listing_holds_it_again(session, staff):
+    _, mod = staff
+    seller = make_user(session, "Seller")
+    stool = published(session, seller, title="Oak stool")
+    renamed = good_input(title="Oak stool replica")
+    listings.save(session, seller.id, stool.id, renamed, publish=False)
+    assert session.get(Listing, stool.id).status == "pending"
+    assert found(session, "stool") == []
+    blocklist.approve(session, actor_id=mod.id, listing_id=stool.id)
+    # Once approved, an edit that leaves the words alone keeps it on sale.
+    edited = good_input(title="Oak stool replica", price="9")
+    assert listings.save(session, seller.id, stool.id, edited, publish=False).status == "active"
+
+
+def test_editing_a_blocked_term_into_a_live_product_holds_it_again(session, staff):
+    owner = make_user(session, "Owner")
+    product = _shop_product(session, owner)
+    assert products.set_published(session, owner.id, product.id, True).status == "active"
+    of_product = ListingVariant.listing_id == product.id
+    variant = session.exec(select(ListingVariant).where(of_product)).one()
+    data = products.ProductInput(
+        title="高仿 plum jam",
+        category="produce",
+        variants=[products.VariantInput(id=variant.id, label="", price="18", stock="5")],
+    )
+    saved = products.save_product(session, owner.id, product.shop_id, product.id, data)
+    assert saved.status == "pending"
 
 
 @pytest.mark.usefixtures("media_dir")
