@@ -486,18 +486,24 @@ def my_listings(
 
 
 def status_counts(session: Session, seller_id: int) -> dict[str, int]:
-    """How many of the caller's resident listings are in each tab's status."""
+    """How many of the caller's resident listings are in each tab's status.
+
+    Returns:
+        A count per status of ``MY_TABS``, and under "all" the count of the
+        "all" tab (which also lists held ones and ones the operators removed).
+    """
     rows = session.exec(
         select(Listing.status, func.count())
         .where(
             Listing.seller_id == seller_id,
             col(Listing.shop_id).is_(None),
-            col(Listing.status).in_(MY_TABS),
+            or_(Listing.status != "removed", col(Listing.deleted_at).is_(None)),
         )
         .group_by(Listing.status)
     ).all()
     counts = dict.fromkeys(MY_TABS, 0)
-    counts.update({status: n for status, n in rows})
+    counts.update({status: n for status, n in rows if status in MY_TABS})
+    counts["all"] = sum(n for _, n in rows)
     return counts
 
 

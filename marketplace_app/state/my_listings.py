@@ -111,13 +111,12 @@ class MyListingsState(rx.State):
         status = self.tab if self.tab in listings.MY_TABS else None
         rows, counts, reasons = await run_read(_page, current_user().id, status)
         self.rows = [row_view(r, lang, reasons) for r in rows]
-        total = sum(counts.values())
         self.tabs = [
             TabView(
                 key=key,
                 label=translate(lang, f"my_listings.tab.{key}"),
                 href="/my/listings" if key == "all" else f"/my/listings?status={key}",
-                count=total if key == "all" else counts.get(key, 0),
+                count=counts.get(key, 0),
             )
             for key in TABS
         ]

@@ -96,6 +96,8 @@ def test_a_matching_listing_waits_for_review_and_stays_out_of_search(session, st
     assert (row.listing_id, row.terms, row.seller_name) == (held.id, ("replica",), "Seller")
     mine = {r.id: r.status for r in listings.my_listings(session, seller.id)}
     assert mine == {held.id: "pending", clean.id: "active"}
+    counts = listings.status_counts(session, seller.id)
+    assert (counts["all"], counts["active"]) == (2, 1)
 
 
 @pytest.mark.usefixtures("media_dir")

@@ -403,6 +403,7 @@ def test_my_listings_by_status_with_counts(session, media_dir):
         "draft": 1,
         "paused": 1,
         "sold": 1,
+        "all": 4,
     }
     assert len(listings.my_listings(session, seller.id, limit=1)) == 1
     assert len(listings.my_listings(session, seller.id, limit=10_000)) == 4
