@@ -3,6 +3,7 @@
 import reflex as rx
 
 import marketplace_app.models  # noqa: F401  (registers the tables)
+from marketplace_app import realtime
 from marketplace_app.api.routes import make_api
 from marketplace_app.jobs.runner import run_jobs
 from marketplace_app.pages.account import account_page, addresses_page
@@ -64,6 +65,7 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml")],
 )
 app.register_lifespan_task(run_jobs)
+app.register_lifespan_task(realtime.relay)
 
 _shell = SessionState.load
 _title = settings.market_name

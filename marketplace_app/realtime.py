@@ -6,9 +6,11 @@ waiting in :meth:`Notifier.wait`) wakes at once and reads what is new from
 the database. Pokes may come from any thread: waiters are woken on their own
 event loop with ``call_soon_threadsafe``.
 
-Only this process is reached. Waiters therefore wait with a short timeout
-and look at the database anyway, so messages sent through another worker
-still arrive, only up to one timeout later.
+With Redis (``REDIS_URL``, several workers), :func:`publish` also sends the
+poke over a Redis channel and every worker's :func:`relay` task passes it on to
+its own waiters, so a page served by another worker wakes just as fast.
+Waiters still wait with a short timeout and look at the database anyway, so a
+lost poke (Redis restarting) only delays a message by one timeout.
 
 Each user has a counter that every poke raises. A waiter passes the counter
 it last saw, so a poke that lands between two waits is never lost.
@@ -17,8 +19,23 @@ it last saw, so a poke that lands between two waits is never lost.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import threading
+import uuid
+import weakref
 from collections.abc import Iterable
+
+import redis.asyncio as aioredis
+
+from marketplace_app.settings import settings
+
+CHANNEL = "marketplace:realtime:poke"
+# Tells this worker's own pokes apart when they come back over the channel.
+PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+RECONNECT_S = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class Notifier:
@@ -97,3 +114,79 @@ def _settle(future: asyncio.Future) -> None:
 
 
 notifier = Notifier()
+
+
+# One client per event loop: a client's connections belong to the loop that made them.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client(url: str) -> aioredis.Redis:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = aioredis.from_url(url, socket_timeout=2)
+    return client
+
+
+def encode(user_ids: Iterable[int], origin: str = PROCESS_ID) -> str:
+    """The channel message for a poke: ``"<origin>:<id>,<id>,..."``."""
+    return f"{origin}:{','.join(str(u) for u in sorted(set(user_ids)))}"
+
+
+def decode(message: str | bytes) -> tuple[str, list[int]]:
+    """The origin and user ids of a channel message (ids that are not numbers are skipped)."""
+    text = message.decode() if isinstance(message, bytes) else message
+    origin, _, ids = text.partition(":")
+    return origin, [int(part) for part in ids.split(",") if part.isdigit()]
+
+
+async def publish(user_ids: Iterable[int], *, redis_url: str | None = None) -> None:
+    """Wake the users' open pages in this worker and, with Redis, in every other one.
+
+    Args:
+        user_ids: the users with something new.
+        redis_url: the Redis to publish on (defaults to ``REDIS_URL``; none: this
+            worker only).
+    """
+    ids = set(user_ids)
+    notifier.poke(ids)
+    url = settings.redis_url if redis_url is None else redis_url
+    if not url or not ids:
+        return
+    try:
+        await _client(url).publish(CHANNEL, encode(ids))
+    except Exception:  # the waiters' own database probe still finds the message
+        log.warning("could not publish a realtime poke to Redis", exc_info=True)
+
+
+async def relay(*, redis_url: str | None = None, target: Notifier | None = None) -> None:
+    """Pass pokes published by other workers to this worker's waiters (a lifespan task).
+
+    Returns at once without Redis. Reconnects after a lost connection.
+
+    Args:
+        redis_url: the Redis to listen on (defaults to ``REDIS_URL``).
+        target: the notifier to wake (defaults to this process's).
+    """
+    url = settings.redis_url if redis_url is None else redis_url
+    target = target or notifier
+    if not url:
+        return
+    while True:
+        try:
+            client = aioredis.from_url(url)
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    origin, ids = decode(message["data"])
+                    if origin != PROCESS_ID:
+                        target.poke(ids)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("realtime relay lost Redis; reconnecting", exc_info=True)
+            await asyncio.sleep(RECONNECT_S)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the tests need: Debian's chromium (Playwright drives it) and
-# the PostgreSQL 15 server binaries (unit tests start a throwaway cluster).
+# System packages the tests need: Debian's chromium (Playwright drives it), the
+# PostgreSQL 15 server binaries (unit tests start a throwaway cluster) and
+# redis-server (the realtime relay's tests start a private one).
 # apt is touched only when one of them is missing, and `apt-get update` runs once.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 missing=()
 command -v chromium >/dev/null || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || missing+=(postgresql-15)
+command -v redis-server >/dev/null || missing+=(redis-server)
 
 if ((${#missing[@]} == 0)); then
     exit 0

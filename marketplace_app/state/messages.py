@@ -2,8 +2,9 @@
 
 A thread page starts :meth:`ThreadState.watch` when it loads: a background
 task that sleeps on :data:`marketplace_app.realtime.notifier` (woken by a send
-in this process) for at most :data:`TICK_S`, then reads what is new in the
-database, so a message from another worker arrives one tick later at most.
+in this worker, or in another one through Redis) for at most :data:`TICK_S`,
+then reads what is new in the database, so even a lost wake-up delays a
+message by one tick at most.
 The task stops when the page loads anew, when the browser goes to another
 page or disconnects, and after :data:`MAX_WATCH_S` in any case. (Reflex 0.10
 itself cancels it first on a navigation or a disconnect, as a child of the
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.utils import prerequisites
 
+from marketplace_app import realtime
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.realtime import notifier
 from marketplace_app.services import media, messaging, orders
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.state import forms
@@ -299,13 +300,13 @@ class ThreadState(rx.State):
         async with self:
             gen, conv_id = self._watch_gen, self.conversation_id
             client = self.router.session.client_token
-            seen = notifier.version(user.id)
+            seen = realtime.notifier.version(user.id)
             last_id = self._last_id
         if not conv_id:
             return
         started = checked = time.monotonic()
         while True:
-            now_seen = await notifier.wait(user.id, seen, TICK_S)
+            now_seen = await realtime.notifier.wait(user.id, seen, TICK_S)
             poked, seen = now_seen != seen, now_seen
             newer = poked or await run_read(_has_newer, conv_id, last_id)
             if not newer and time.monotonic() - checked < CHECK_EVERY_S:
@@ -325,7 +326,7 @@ class ThreadState(rx.State):
 
     async def _sent(self) -> None:
         """After a send committed: wake everyone's pages on it, show it here."""
-        notifier.poke(await run_read(_participants, self.conversation_id))
+        await realtime.publish(await run_read(_participants, self.conversation_id))
         await self._take_new(current_user(), self.conversation_id)
 
     @rx.event
