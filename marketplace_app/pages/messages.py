@@ -9,7 +9,7 @@ from marketplace_app.components.fields import described, field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import media, messaging
+from marketplace_app.services import media, messaging, reports
 from marketplace_app.state.messages import (
     IMAGE_UPLOAD_ID,
     ConversationView,
@@ -255,7 +255,7 @@ def _report_dialog() -> rx.Component:
                         rx.text_area(
                             id="message-report-text",
                             name="text",
-                            max_length=messaging.REPORT_TEXT_MAX,
+                            max_length=reports.TEXT_MAX,
                             width="100%",
                             data_testid="message-report-text",
                         ),

@@ -59,6 +59,38 @@ def _decision_form(
     )
 
 
+def _approve_or_reject(
+    key: rx.Var, id_name: str, item_id: rx.Var, reason_key: str, approve, reject
+) -> rx.Component:
+    """A queue row's approve button and its reject form (the reason is for rejecting)."""
+    busy = Q.busy_key == key
+    return _decision_form(
+        key,
+        id_name,
+        item_id,
+        reason_key,
+        reject,
+        rx.button(
+            rx.icon("check", size=16, aria_hidden="true"),
+            tr("queue.approve"),
+            type="button",
+            color_scheme="green",
+            disabled=busy,
+            on_click=approve(item_id),
+            data_testid="admin-approve",
+        ),
+        rx.button(
+            rx.icon("x", size=16, aria_hidden="true"),
+            tr("queue.reject"),
+            type="submit",
+            variant="soft",
+            color_scheme="red",
+            disabled=busy,
+            data_testid="admin-reject",
+        ),
+    )
+
+
 def _fact(label_key: str, value: rx.Var) -> rx.Component:
     return rx.cond(
         value != "",
@@ -73,7 +105,6 @@ def _fact(label_key: str, value: rx.Var) -> rx.Component:
 
 def _application(app: ApplicationView) -> rx.Component:
     key = "shop-" + app.id.to_string()
-    busy = Q.busy_key == key
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -104,31 +135,7 @@ def _application(app: ApplicationView) -> rx.Component:
             _fact("shop.pickup_point", app.pickup_point),
             _fact("shop.contact", app.contact),
             _fact("shop.hours", app.hours),
-            _decision_form(
-                key,
-                "shop_id",
-                app.id,
-                "queue.reject_reason",
-                Q.reject,
-                rx.button(
-                    rx.icon("check", size=16, aria_hidden="true"),
-                    tr("queue.approve"),
-                    type="button",
-                    color_scheme="green",
-                    disabled=busy,
-                    on_click=Q.approve(app.id),
-                    data_testid="admin-approve",
-                ),
-                rx.button(
-                    rx.icon("x", size=16, aria_hidden="true"),
-                    tr("queue.reject"),
-                    type="submit",
-                    variant="soft",
-                    color_scheme="red",
-                    disabled=busy,
-                    data_testid="admin-reject",
-                ),
-            ),
+            _approve_or_reject(key, "shop_id", app.id, "queue.reject_reason", Q.approve, Q.reject),
             spacing="2",
             width="100%",
         ),
@@ -393,7 +400,6 @@ def _user_report(report: UserReportView) -> rx.Component:
 
 def _pending(row: PendingView) -> rx.Component:
     key = "pending-" + row.id.to_string()
-    busy = Q.busy_key == key
     return rx.card(
         rx.flex(
             rx.image(
@@ -417,30 +423,13 @@ def _pending(row: PendingView) -> rx.Component:
                 ),
                 rx.text(row.description, size="2", white_space="pre-wrap", color_scheme="gray"),
                 rx.text(row.updated, size="1"),
-                _decision_form(
+                _approve_or_reject(
                     key,
                     "listing_id",
                     row.id,
                     "moderation.reject_reason",
+                    Q.approve_listing,
                     Q.reject_listing,
-                    rx.button(
-                        rx.icon("check", size=16, aria_hidden="true"),
-                        tr("queue.approve"),
-                        type="button",
-                        color_scheme="green",
-                        disabled=busy,
-                        on_click=Q.approve_listing(row.id),
-                        data_testid="admin-approve",
-                    ),
-                    rx.button(
-                        rx.icon("x", size=16, aria_hidden="true"),
-                        tr("queue.reject"),
-                        type="submit",
-                        variant="soft",
-                        color_scheme="red",
-                        disabled=busy,
-                        data_testid="admin-reject",
-                    ),
                 ),
                 spacing="2",
                 flex="1",

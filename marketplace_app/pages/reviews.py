@@ -8,7 +8,7 @@ from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.photos import form_photos
 from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import reviews
+from marketplace_app.services import reports, reviews
 from marketplace_app.state.reviews import (
     STARS,
     OrderReviewState,
@@ -354,7 +354,7 @@ def _report_dialog() -> rx.Component:
                         rx.text_area(
                             id="review-report-text",
                             name="text",
-                            max_length=reviews.REPORT_TEXT_MAX,
+                            max_length=reports.TEXT_MAX,
                             width="100%",
                         ),
                         field_error(L.report_errors, "text"),

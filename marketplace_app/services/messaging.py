@@ -39,15 +39,13 @@ from marketplace_app.models import (
     ShopMember,
     User,
 )
-from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import blocks, listing_access, masking, roles, sanctions
+from marketplace_app.services import blocks, listing_access, masking, reports, roles, sanctions
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.settings import settings
 
 BUYER, SELLER = "buyer", "seller"
 BODY_MAX = 2000
-REPORT_TEXT_MAX = 1000
 PAGE_MAX = 50
 THREAD_MAX = 100
 RATE_WINDOW = timedelta(seconds=60)
@@ -64,9 +62,6 @@ E_YOU_BLOCKED = "error.message.you_blocked"
 E_BLOCKED = "error.message.blocked"
 E_OWN_LISTING = "error.message.own_listing"
 E_OWN_MESSAGE = "error.message.report_own"
-E_REPORT_REASON = "error.report_reason"
-E_REPORT_TEXT = "error.report_text_required"
-E_REPORT_TOO_LONG = "error.too_long"
 
 # -- who is who
 
@@ -663,35 +658,10 @@ def report(
     if message is None or message.hidden_at is not None:
         raise NotFound()
     _mine(session, reporter_id, message.conversation_id)
-    reason = reason.strip() if isinstance(reason, str) else ""
-    words = text.strip() if isinstance(text, str) else ""
-    errors = {}
-    if reason not in REPORT_REASONS:
-        errors["reason"] = E_REPORT_REASON
-    if len(words) > REPORT_TEXT_MAX:
-        errors["text"] = E_REPORT_TOO_LONG
-    elif reason == "other" and not words:
-        errors["text"] = E_REPORT_TEXT
-    if errors:
-        raise ValidationFailed(errors, max=REPORT_TEXT_MAX)
+    reason, words = reports.checked(reason, text)
     if message.sender_id == reporter_id:
         raise ValidationFailed({"_form": E_OWN_MESSAGE})
-    found = session.exec(
-        select(Report).where(
-            Report.reporter_id == reporter_id,
-            Report.target_type == "message",
-            Report.target_id == message.id,
-            Report.status == "open",
-        )
-    ).first()
-    found = found or Report(
-        reporter_id=reporter_id, target_type="message", target_id=message.id, reason=reason
-    )
-    found.reason = reason
-    found.text = words
-    session.add(found)
-    session.flush()
-    return found
+    return reports.file(session, reporter_id, "message", message.id, reason, words)
 
 
 def _other(session: Session, user_id: int, conversation_id: object) -> int:

@@ -37,16 +37,22 @@ from marketplace_app.models import (
     Shop,
     User,
 )
-from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import audit, blocklist, inbox, listing_access, reviews, search
+from marketplace_app.services import (
+    audit,
+    blocklist,
+    inbox,
+    listing_access,
+    reports,
+    reviews,
+    search,
+)
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.roles import has_role
 from marketplace_app.services.shops import require_moderator
 from marketplace_app.settings import settings
 
-TEXT_MAX = 1000
 RESOLUTION_MAX = 500
 PUBLIC_STATUSES = ("active", "sold")
 HIDE_ACTION = "listing.hide"
@@ -102,35 +108,10 @@ def report_listing(
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
     if listing is None or listing.status not in PUBLIC_STATUSES:
         raise NotFound()
-    reason = reason.strip() if isinstance(reason, str) else ""
-    text = _clean(text, TEXT_MAX)
-    raise_if(
-        {
-            "reason": None if reason in REPORT_REASONS else "error.report_reason",
-            "text": "error.too_long"
-            if len(text) > TEXT_MAX
-            else ("error.report_text_required" if reason == "other" and not text else None),
-        }
-    )
+    reason, text = reports.checked(reason, text)
     if listing_access.can_edit(session, reporter_id, listing) or listing.seller_id == reporter_id:
         raise ValidationFailed({"_form": "error.report_own_listing"})
-    report = session.exec(
-        select(Report).where(
-            Report.reporter_id == reporter_id,
-            Report.target_type == "listing",
-            Report.target_id == listing.id,
-            Report.status == "open",
-        )
-    ).first()
-    if report is None:
-        report = Report(
-            reporter_id=reporter_id, target_type="listing", target_id=listing.id, reason=reason
-        )
-    report.reason = reason
-    report.text = text
-    session.add(report)
-    session.flush()
-    return report
+    return reports.file(session, reporter_id, "listing", listing.id, reason, text)
 
 
 def open_reports(
@@ -233,33 +214,10 @@ def report_user(
     member = session.get(User, user_id) if isinstance(user_id, int) else None
     if member is None or member.deleted_at is not None:
         raise NotFound()
-    reason = reason.strip() if isinstance(reason, str) else ""
-    text = _clean(text, TEXT_MAX)
-    raise_if(
-        {
-            "reason": None if reason in REPORT_REASONS else "error.report_reason",
-            "text": "error.too_long"
-            if len(text) > TEXT_MAX
-            else ("error.report_text_required" if reason == "other" and not text else None),
-        }
-    )
+    reason, text = reports.checked(reason, text)
     if member.id == reporter_id:
         raise ValidationFailed({"_form": "error.report_self"})
-    report = session.exec(
-        select(Report).where(
-            Report.reporter_id == reporter_id,
-            Report.target_type == "user",
-            Report.target_id == member.id,
-            Report.status == "open",
-        )
-    ).first() or Report(
-        reporter_id=reporter_id, target_type="user", target_id=member.id, reason=reason
-    )
-    report.reason = reason
-    report.text = text
-    session.add(report)
-    session.flush()
-    return report
+    return reports.file(session, reporter_id, "user", member.id, reason, text)
 
 
 def report_seller(

@@ -38,9 +38,8 @@ from marketplace_app.models import (
     Shop,
     User,
 )
-from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import inbox, messaging, orders, roles
+from marketplace_app.services import inbox, messaging, orders, reports, roles
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.services.shops import require_moderator
 
@@ -49,7 +48,6 @@ BLIND_WINDOW = timedelta(days=BLIND_DAYS)
 MAX_PHOTOS = 5
 TEXT_MAX = 2000
 REPLY_MAX = 1000
-REPORT_TEXT_MAX = 1000
 REASON_MAX = 500
 PAGE_MAX = 50
 HIDE_ACTION = "review.hide"
@@ -65,8 +63,6 @@ E_REPLIED = "error.review.replied"
 E_REPLY_REQUIRED = "error.review.reply_required"
 E_REASON_REQUIRED = "error.review.reason_required"
 E_OWN = "error.review.own"
-E_REPORT_REASON = "error.report_reason"
-E_REPORT_TEXT = "error.report_text_required"
 
 
 # -- reading
@@ -721,35 +717,10 @@ def report(
         ValidationFailed: ``reason``/``text``; ``_form`` for one's own review.
     """
     review = _published(session, review_id)
-    reason = reason.strip() if isinstance(reason, str) else ""
-    words = text.strip() if isinstance(text, str) else ""
-    errors = {}
-    if reason not in REPORT_REASONS:
-        errors["reason"] = E_REPORT_REASON
-    if len(words) > REPORT_TEXT_MAX:
-        errors["text"] = "error.too_long"
-    elif reason == "other" and not words:
-        errors["text"] = E_REPORT_TEXT
-    if errors:
-        raise ValidationFailed(errors, max=REPORT_TEXT_MAX)
+    reason, words = reports.checked(reason, text)
     if review.author_id == reporter_id:
         raise ValidationFailed({"_form": E_OWN})
-    found = session.exec(
-        select(Report).where(
-            Report.reporter_id == reporter_id,
-            Report.target_type == "review",
-            Report.target_id == review.id,
-            Report.status == "open",
-        )
-    ).first()
-    found = found or Report(
-        reporter_id=reporter_id, target_type="review", target_id=review.id, reason=reason
-    )
-    found.reason = reason
-    found.text = words
-    session.add(found)
-    session.flush()
-    return found
+    return reports.file(session, reporter_id, "review", review.id, reason, words)
 
 
 def hide(

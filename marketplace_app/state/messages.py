@@ -23,7 +23,7 @@ from reflex.utils import prerequisites
 from marketplace_app import realtime
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.services import media, messaging, orders
+from marketplace_app.services import media, messaging, orders, reports
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import (
@@ -426,7 +426,7 @@ class ThreadState(rx.State):
                 current_user().id,
                 self.report_id,
                 reason=forms.text(form, "reason", 20),
-                text=forms.text(form, "text", messaging.REPORT_TEXT_MAX + 1),
+                text=forms.text(form, "text", reports.TEXT_MAX + 1),
             )
         except ServiceError as error:
             self.report_errors = loc._errors(error)

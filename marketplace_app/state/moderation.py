@@ -9,7 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.services import audit, blocklist, moderation
+from marketplace_app.services import audit, blocklist, moderation, reports
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -244,7 +244,7 @@ class MemberReportState(rx.State):
                 reporter_id=current_user().id,
                 listing_id=int(raw_id),
                 reason=forms.text(form, "reason", 20),
-                text=forms.text(form, "text", moderation.TEXT_MAX),
+                text=forms.text(form, "text", reports.TEXT_MAX),
             )
         except ServiceError as error:
             self.errors = loc._errors(error)

@@ -14,7 +14,7 @@ import reflex as rx
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date, date_time
 from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import media, orders, reviews
+from marketplace_app.services import media, orders, reports, reviews
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.state import forms
 from marketplace_app.state.guard import (
@@ -378,7 +378,7 @@ class ReviewListState(rx.State):
                 current_user().id,
                 self.reporting_id,
                 reason=reason if reason in REPORT_REASONS else "",
-                text=forms.text(form, "text", reviews.REPORT_TEXT_MAX),
+                text=forms.text(form, "text", reports.TEXT_MAX),
             )
         except ServiceError as error:
             self.report_errors = loc._errors(error)
