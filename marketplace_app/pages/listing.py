@@ -6,17 +6,15 @@ import reflex as rx
 
 from marketplace_app.components.cards import card_grid, price
 from marketplace_app.components.favorite import heart
-from marketplace_app.components.feedback import loading, notice
-from marketplace_app.components.fields import field_error
+from marketplace_app.components.feedback import loading
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.pages.moderation import report_member
+from marketplace_app.components.report_dialog import report_dialog
 from marketplace_app.pages.offers import offer_panel
 from marketplace_app.pages.reviews import review_section
 from marketplace_app.state.catalog import ListingState
 from marketplace_app.state.messages import ThreadState
-from marketplace_app.state.report import ReportState
+from marketplace_app.state.report import MemberReportState, ReportState
 from marketplace_app.state.reviews import ReviewListState
 from marketplace_app.state.session import SessionState
 from marketplace_app.state.views import DeliveryView, ImageView, VariantView
@@ -104,82 +102,20 @@ def _seller() -> rx.Component:
                     data_testid="seller-how-computed-text",
                 ),
             ),
-            rx.cond(SessionState.logged_in & ~ListingState.is_own, report_member()),
+            rx.cond(
+                SessionState.logged_in & ~ListingState.is_own,
+                report_dialog(
+                    MemberReportState,
+                    open_key="moderation.report_member",
+                    title_key="moderation.report_member_title",
+                    opener_testid="report-user",
+                    testid="report-user",
+                ),
+            ),
             spacing="1",
         ),
         data_testid="listing-seller",
         width="100%",
-    )
-
-
-def _report_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.button(
-            rx.icon("flag", size=14, aria_hidden="true"),
-            tr("report.open"),
-            variant="ghost",
-            color_scheme="gray",
-            size="1",
-            on_click=ReportState.start,
-            data_testid="report-listing",
-        ),
-        rx.dialog.content(
-            rx.dialog.title(tr("report.title")),
-            rx.cond(
-                ReportState.sent,
-                rx.vstack(
-                    notice(tr("report.thanks")),
-                    rx.button(tr("common.close"), on_click=ReportState.close, variant="soft"),
-                ),
-                rx.form(
-                    rx.vstack(
-                        field_error(ReportState.errors, "_form"),
-                        rx.el.label(
-                            tr("report.reason"), html_for="report-reason", font_weight="500"
-                        ),
-                        rx.el.select(
-                            *[
-                                rx.el.option(tr(f"report.reason.{r}"), value=r)
-                                for r in REPORT_REASONS
-                            ],
-                            id="report-reason",
-                            name="reason",
-                            data_testid="report-reason",
-                            style={"padding": "8px", "border_radius": "6px", "width": "100%"},
-                        ),
-                        field_error(ReportState.errors, "reason"),
-                        rx.el.label(
-                            tr("report.details"), html_for="report-text", font_weight="500"
-                        ),
-                        rx.text_area(
-                            id="report-text",
-                            name="text",
-                            max_length=1000,
-                            width="100%",
-                            data_testid="report-text",
-                        ),
-                        field_error(ReportState.errors, "text"),
-                        rx.hstack(
-                            rx.button(
-                                tr("report.send"), type="submit", data_testid="report-submit"
-                            ),
-                            rx.button(
-                                tr("common.cancel"),
-                                type="button",
-                                variant="soft",
-                                on_click=ReportState.close,
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=ReportState.submit,
-                    reset_on_submit=False,
-                ),
-            ),
-        ),
-        open=ReportState.dialog_open,
-        on_open_change=ReportState.opened,
     )
 
 
@@ -373,7 +309,13 @@ def _details() -> rx.Component:
                 on_click=ListingState.share,
                 data_testid="listing-share",
             ),
-            _report_dialog(),
+            report_dialog(
+                ReportState,
+                open_key="report.open",
+                title_key="report.title",
+                opener_testid="report-listing",
+                testid="report",
+            ),
             align="center",
             width="100%",
         ),

@@ -8,19 +8,16 @@ from marketplace_app.components.feedback import empty, loading, notice
 from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.services.audit import ACTION_GROUPS, TARGET_TYPES
 from marketplace_app.state.moderation import (
     AuditRowView,
     AuditState,
     BlocklistState,
-    MemberReportState,
     TermView,
 )
 
 A = AuditState
 B = BlocklistState
-M = MemberReportState
 SELECT_STYLE = {"padding": "6px", "border_radius": "6px", "width": "100%"}
 
 
@@ -271,77 +268,4 @@ def blocklist_page() -> rx.Component:
             max_width="700px",
             margin="0 auto",
         )
-    )
-
-
-def report_member() -> rx.Component:
-    """The seller card's "report this member" link and dialog (guests log in first)."""
-    return rx.dialog.root(
-        rx.button(
-            rx.icon("flag", size=14, aria_hidden="true"),
-            tr("moderation.report_member"),
-            variant="ghost",
-            color_scheme="gray",
-            size="1",
-            on_click=M.start,
-            data_testid="report-user",
-        ),
-        rx.dialog.content(
-            rx.dialog.title(tr("moderation.report_member_title")),
-            rx.cond(
-                M.sent,
-                rx.vstack(
-                    notice(tr("report.thanks")),
-                    rx.button(tr("common.close"), on_click=M.close, variant="soft"),
-                    data_testid="report-user-sent",
-                ),
-                rx.form(
-                    rx.vstack(
-                        field_error(M.errors, "_form"),
-                        rx.el.label(
-                            tr("report.reason"), html_for="report-user-reason", font_weight="500"
-                        ),
-                        rx.el.select(
-                            *[
-                                rx.el.option(tr(f"report.reason.{r}"), value=r)
-                                for r in REPORT_REASONS
-                            ],
-                            id="report-user-reason",
-                            name="reason",
-                            data_testid="report-user-reason",
-                            style={"padding": "8px", "border_radius": "6px", "width": "100%"},
-                        ),
-                        field_error(M.errors, "reason"),
-                        rx.el.label(
-                            tr("report.details"), html_for="report-user-text", font_weight="500"
-                        ),
-                        rx.text_area(
-                            id="report-user-text",
-                            name="text",
-                            max_length=1000,
-                            width="100%",
-                            data_testid="report-user-text",
-                        ),
-                        field_error(M.errors, "text"),
-                        rx.hstack(
-                            rx.button(
-                                tr("report.send"), type="submit", data_testid="report-user-submit"
-                            ),
-                            rx.button(
-                                tr("common.cancel"),
-                                type="button",
-                                variant="soft",
-                                on_click=M.close,
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=M.submit,
-                    reset_on_submit=False,
-                ),
-            ),
-        ),
-        open=M.dialog_open,
-        on_open_change=M.opened,
     )

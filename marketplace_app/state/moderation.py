@@ -9,7 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
-from marketplace_app.services import audit, blocklist, moderation, reports
+from marketplace_app.services import audit, blocklist
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -201,52 +201,3 @@ class BlocklistState(rx.State):
             blocklist.remove_term, "blocklist.removed", term_id=term_id
         ):
             yield update
-
-
-class MemberReportState(rx.State):
-    """The "report this member" dialog on a listing's seller card."""
-
-    dialog_open: bool = False
-    sent: bool = False
-    errors: dict[str, str] = {}
-
-    @rx.event
-    @login_required
-    async def start(self):
-        """Open the dialog (guests are sent to log in first)."""
-        self.dialog_open, self.sent, self.errors = True, False, {}
-
-    @rx.event
-    @login_required
-    async def close(self):
-        """Close the dialog."""
-        self.dialog_open = False
-
-    @rx.event
-    @login_required
-    async def opened(self, is_open: bool):
-        """Follow the dialog when Escape or a click outside closes it."""
-        if is_open is False:
-            self.dialog_open = False
-
-    @rx.event
-    @login_required
-    async def submit(self, form: dict):
-        """Report the seller of the listing in the URL (the seller is found on the server)."""
-        loc = await self.get_state(LocaleState)
-        raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        if not raw_id.isdigit():
-            self.errors = {"_form": loc._tr("error.not_found")}
-            return
-        try:
-            await run_write(
-                moderation.report_seller,
-                reporter_id=current_user().id,
-                listing_id=int(raw_id),
-                reason=forms.text(form, "reason", 20),
-                text=forms.text(form, "text", reports.TEXT_MAX),
-            )
-        except ServiceError as error:
-            self.errors = loc._errors(error)
-            return
-        self.errors, self.sent = {}, True

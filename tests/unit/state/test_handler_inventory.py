@@ -58,7 +58,8 @@ def _app_states():
         cls = todo.pop()
         for sub in cls.__subclasses__():
             todo.append(sub)
-            if sub.__module__.startswith("marketplace_app."):
+            # A mixin is no state of its own: its handlers are checked on the states using it.
+            if sub.__module__.startswith("marketplace_app.") and not sub._mixin:
                 seen.append(sub)
     return seen
 

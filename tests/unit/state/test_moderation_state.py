@@ -10,8 +10,9 @@ from sqlmodel import select
 from marketplace_app.db import read_session, write_session
 from marketplace_app.models import BlockedTerm, Report, Sanction
 from marketplace_app.services import blocklist
-from marketplace_app.state.moderation import AuditState, BlocklistState, MemberReportState
+from marketplace_app.state.moderation import AuditState, BlocklistState
 from marketplace_app.state.operator import OperatorState
+from marketplace_app.state.report import MemberReportState
 from tests.unit.state.conftest import call, redirect_target
 from tests.unit.state.test_shops_state import make_product, make_shop, promote
 
