@@ -238,19 +238,23 @@ def _report_decision(
     )
 
 
+def _thumb(src: rx.Var, alt: rx.Var) -> rx.Component:
+    return rx.image(
+        src=src,
+        alt=alt,
+        width="88px",
+        height="88px",
+        object_fit="cover",
+        border_radius="8px",
+        flex_shrink="0",
+    )
+
+
 def _report(report: ReportView) -> rx.Component:
     key = "report-" + report.id.to_string()
     return rx.card(
         rx.flex(
-            rx.image(
-                src=report.image,
-                alt=report.listing_title,
-                width="88px",
-                height="88px",
-                object_fit="cover",
-                border_radius="8px",
-                flex_shrink="0",
-            ),
+            _thumb(report.image, report.listing_title),
             rx.vstack(
                 rx.link(
                     report.listing_title,
@@ -402,15 +406,7 @@ def _pending(row: PendingView) -> rx.Component:
     key = "pending-" + row.id.to_string()
     return rx.card(
         rx.flex(
-            rx.image(
-                src=row.image,
-                alt=row.title,
-                width="88px",
-                height="88px",
-                object_fit="cover",
-                border_radius="8px",
-                flex_shrink="0",
-            ),
+            _thumb(row.image, row.title),
             rx.vstack(
                 rx.text(row.title, weight="bold", data_testid="admin-pending-title"),
                 _fact("queue.seller", row.seller),

@@ -365,6 +365,37 @@ def _hold(
     )
 
 
+def _agree(
+    session: Session, actor_id: int, offer_id: int, side: str, now: datetime | None
+) -> Offer:
+    """Accept what the other side put on the table and hold the item at it.
+
+    The seller accepts the offer, the buyer the counter; the item is held at
+    that amount, or at the price if the price fell below it meanwhile.
+    """
+    now = now or utcnow()
+    require_good_standing(session, actor_id)
+    offer = _mine(session, actor_id, offer_id, side)
+    if not allowed(offer.status, "accepted", side):
+        raise ServiceError(E_ILLEGAL)
+    listing = _live_listing(session, offer)
+    on_table = offer.amount_cents if side == SELLER else offer.counter_cents
+    agreed = min(on_table, price_now(listing, now))
+    _hold(session, offer, agreed, actor=side, actor_id=actor_id, now=now)
+    other, key = (
+        (offer.buyer_id, "accepted") if side == SELLER else (offer.seller_id, "counter_accepted")
+    )
+    _tell(
+        session,
+        offer,
+        other,
+        key,
+        amount=_money(agreed),
+        until=offer_holds.clock(offer.reserved_until, now),
+    )
+    return offer
+
+
 def accept(
     session: Session, seller_id: int, offer_id: int, *, now: datetime | None = None
 ) -> Offer:
@@ -389,23 +420,7 @@ def accept(
         ValidationFailed: ``_form``: the item is no longer on sale, a block,
             or another accepted offer holds it (``until``).
     """
-    now = now or utcnow()
-    require_good_standing(session, seller_id)
-    offer = _mine(session, seller_id, offer_id, SELLER)
-    if not allowed(offer.status, "accepted", SELLER):
-        raise ServiceError(E_ILLEGAL)
-    listing = _live_listing(session, offer)
-    agreed = min(offer.amount_cents, price_now(listing, now))
-    _hold(session, offer, agreed, actor=SELLER, actor_id=seller_id, now=now)
-    _tell(
-        session,
-        offer,
-        offer.buyer_id,
-        "accepted",
-        amount=_money(agreed),
-        until=offer_holds.clock(offer.reserved_until, now),
-    )
-    return offer
+    return _agree(session, seller_id, offer_id, SELLER, now)
 
 
 def decline(
@@ -499,23 +514,7 @@ def accept_counter(
         ValidationFailed: ``_form``: the item is no longer on sale, a block,
             or another accepted offer holds it (``until``).
     """
-    now = now or utcnow()
-    require_good_standing(session, buyer_id)
-    offer = _mine(session, buyer_id, offer_id, BUYER)
-    if not allowed(offer.status, "accepted", BUYER):
-        raise ServiceError(E_ILLEGAL)
-    listing = _live_listing(session, offer)
-    agreed = min(offer.counter_cents, price_now(listing, now))
-    _hold(session, offer, agreed, actor=BUYER, actor_id=buyer_id, now=now)
-    _tell(
-        session,
-        offer,
-        offer.seller_id,
-        "counter_accepted",
-        amount=_money(agreed),
-        until=offer_holds.clock(offer.reserved_until, now),
-    )
-    return offer
+    return _agree(session, buyer_id, offer_id, BUYER, now)
 
 
 def decline_counter(
