@@ -703,8 +703,16 @@ def _refuse_lines(parts: list[_Part], errors: dict[str, str], details: dict[str,
                     details[f"line:{line.cart_line.id}"] = dict(line.params)
 
 
-def _take_stock(session: Session, parts: list[_Part], now: datetime) -> dict[str, tuple]:
-    """Take every line's units with conditional UPDATEs; problems per line field."""
+def _take_stock(
+    session: Session, parts: list[_Part], buyer_id: int, now: datetime
+) -> dict[str, tuple]:
+    """Take every line's units with conditional UPDATEs; problems per line field.
+
+    Holds are read again once the UPDATEs hold the listings' row locks: an
+    offer accepted for someone else after the lines were priced (accepting
+    locks the listing row first) refuses the line here instead of being
+    overtaken.
+    """
     conn = session.connection()
     problems: dict[str, tuple] = {}
     lines = sorted(
@@ -720,6 +728,14 @@ def _take_stock(session: Session, parts: list[_Part], now: datetime) -> dict[str
             ).rowcount
         if taken != 1:
             problems[f"line:{line.cart_line.id}"] = _why_not(session, line)
+    held = offer_holds.holds(
+        session, [line.listing.id for line in lines if line.listing.kind == "secondhand"], now
+    )
+    for line in lines:
+        hold = held.get(line.listing.id)
+        field_name = f"line:{line.cart_line.id}"
+        if hold is not None and hold.buyer_id != buyer_id and field_name not in problems:
+            problems[field_name] = (offer_holds.E_RESERVED, offer_holds.reserved_params(hold, now))
     return problems
 
 
@@ -968,7 +984,7 @@ def place(
         if earlier is None:
             raise
         return earlier
-    problems = _take_stock(session, parts, now)
+    problems = _take_stock(session, parts, buyer_id, now)
     if problems:
         savepoint.rollback()
         raise CheckoutRefused(

@@ -421,13 +421,13 @@ def test_an_item_sold_meanwhile_is_refused_at_the_update(market, monkeypatch):
     fill_cart(m)
     real = checkout._take_stock
 
-    def sell_lamp_first(session, parts, now):
+    def sell_lamp_first(session, parts, buyer_id, now):
         session.execute(
             Listing.__table__.update()
             .where(Listing.__table__.c.id == m["lamp"].id)
             .values(stock=0, status="sold")
         )
-        return real(session, parts, now)
+        return real(session, parts, buyer_id, now)
 
     monkeypatch.setattr(checkout, "_take_stock", sell_lamp_first)
     with pytest.raises(CheckoutRefused) as caught:

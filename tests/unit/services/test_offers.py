@@ -411,6 +411,19 @@ def test_checkout_refuses_an_item_held_for_someone_else(town):
     assert offer_holds.E_RESERVED in caught.value.fields.values()
 
 
+def test_an_offer_accepted_while_a_checkout_runs_stops_it_at_the_stock(town):
+    """The hold is read again after the stock UPDATE: the later of the two never oversells."""
+    with write_session() as s:
+        carts.add(s, town["olga"], town["lamp"])
+    offer_id = run(offers.make_offer, town["bea"], town["lamp"], "80")
+    with write_session() as s:
+        parts, _ = checkout._parts(s, town["olga"], NOW, None)  # priced: nothing held yet
+        offers.accept(s, town["sue"], offer_id, now=NOW)  # the seller accepts meanwhile
+        problems = checkout._take_stock(s, parts, town["olga"], NOW)
+        assert [p[0] for p in problems.values()] == [offer_holds.E_RESERVED]
+        s.rollback()
+
+
 def test_items_marked_sold_by_the_seller_close_their_offers(town):
     offer_id = run(offers.make_offer, town["bea"], town["lamp"], "80")
     with write_session() as s:
