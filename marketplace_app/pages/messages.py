@@ -8,8 +8,8 @@ from marketplace_app.components.feedback import empty, loaded_list, loading, not
 from marketplace_app.components.fields import described, field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
-from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import media, messaging, reports
+from marketplace_app.components.report_dialog import report_content
+from marketplace_app.services import media, messaging
 from marketplace_app.state.messages import (
     IMAGE_UPLOAD_ID,
     ConversationView,
@@ -224,62 +224,13 @@ def _message(m: MessageView) -> rx.Component:
 
 def _report_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("messages.report_title")),
-            rx.cond(
-                T.report_sent,
-                rx.vstack(
-                    notice(tr("report.thanks")),
-                    rx.button(tr("common.close"), on_click=T.close_report, variant="soft"),
-                ),
-                rx.form(
-                    rx.vstack(
-                        field_error(T.report_errors, "_form"),
-                        rx.el.label(
-                            tr("report.reason"), html_for="message-report-reason", font_weight="500"
-                        ),
-                        rx.el.select(
-                            *[
-                                rx.el.option(tr(f"report.reason.{r}"), value=r)
-                                for r in REPORT_REASONS
-                            ],
-                            id="message-report-reason",
-                            name="reason",
-                            data_testid="message-report-reason",
-                            style={"padding": "8px", "border_radius": "6px", "width": "100%"},
-                        ),
-                        field_error(T.report_errors, "reason"),
-                        rx.el.label(
-                            tr("report.details"), html_for="message-report-text", font_weight="500"
-                        ),
-                        rx.text_area(
-                            id="message-report-text",
-                            name="text",
-                            max_length=reports.TEXT_MAX,
-                            width="100%",
-                            data_testid="message-report-text",
-                        ),
-                        field_error(T.report_errors, "text"),
-                        rx.hstack(
-                            rx.button(
-                                tr("report.send"),
-                                type="submit",
-                                data_testid="message-report-submit",
-                            ),
-                            rx.button(
-                                tr("common.cancel"),
-                                type="button",
-                                variant="soft",
-                                on_click=T.close_report,
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=T.submit_report,
-                    reset_on_submit=False,
-                ),
-            ),
+        report_content(
+            title_key="messages.report_title",
+            sent=T.report_sent,
+            errors=T.report_errors,
+            close=T.close_report,
+            submit=T.submit_report,
+            testid="message-report",
         ),
         open=T.report_id != 0,
         on_open_change=T.report_open_change,

@@ -238,47 +238,48 @@ def _report_decision(
     )
 
 
-def _thumb(src: rx.Var, alt: rx.Var) -> rx.Component:
-    return rx.image(
-        src=src,
-        alt=alt,
-        width="88px",
-        height="88px",
-        object_fit="cover",
-        border_radius="8px",
-        flex_shrink="0",
-    )
-
-
-def _report(report: ReportView) -> rx.Component:
-    key = "report-" + report.id.to_string()
+def _listing_row(image: rx.Var, alt: rx.Var, *body: rx.Component, **props) -> rx.Component:
+    """A queue row about a listing: its photo beside the row's facts and decision."""
     return rx.card(
         rx.flex(
-            _thumb(report.image, report.listing_title),
-            rx.vstack(
-                rx.link(
-                    report.listing_title,
-                    href=report.listing_href,
-                    weight="bold",
-                    data_testid="admin-listing-link",
-                ),
-                _fact("queue.seller", report.seller),
-                _report_reasons(report),
-                rx.cond(
-                    report.text != "",
-                    rx.blockquote(report.text, size="2", white_space="pre-wrap"),
-                ),
-                *_report_decision(report, key, Q.decide_report),
-                spacing="2",
-                flex="1",
-                min_width="0",
+            rx.image(
+                src=image,
+                alt=alt,
+                width="88px",
+                height="88px",
+                object_fit="cover",
+                border_radius="8px",
+                flex_shrink="0",
             ),
+            rx.vstack(*body, spacing="2", flex="1", min_width="0"),
             gap="12px",
             width="100%",
             wrap=rx.breakpoints(initial="wrap", sm="nowrap"),
         ),
         data_testid="admin-queue-row",
         width="100%",
+        **props,
+    )
+
+
+def _report(report: ReportView) -> rx.Component:
+    key = "report-" + report.id.to_string()
+    return _listing_row(
+        report.image,
+        report.listing_title,
+        rx.link(
+            report.listing_title,
+            href=report.listing_href,
+            weight="bold",
+            data_testid="admin-listing-link",
+        ),
+        _fact("queue.seller", report.seller),
+        _report_reasons(report),
+        rx.cond(
+            report.text != "",
+            rx.blockquote(report.text, size="2", white_space="pre-wrap"),
+        ),
+        *_report_decision(report, key, Q.decide_report),
     )
 
 
@@ -404,40 +405,29 @@ def _user_report(report: UserReportView) -> rx.Component:
 
 def _pending(row: PendingView) -> rx.Component:
     key = "pending-" + row.id.to_string()
-    return rx.card(
-        rx.flex(
-            _thumb(row.image, row.title),
-            rx.vstack(
-                rx.text(row.title, weight="bold", data_testid="admin-pending-title"),
-                _fact("queue.seller", row.seller),
-                rx.hstack(
-                    rx.text(tr("moderation.matched"), ": ", size="2"),
-                    rx.badge(row.terms, color_scheme="orange", data_testid="admin-pending-terms"),
-                    spacing="1",
-                    align="center",
-                    wrap="wrap",
-                ),
-                rx.text(row.description, size="2", white_space="pre-wrap", color_scheme="gray"),
-                rx.text(row.updated, size="1"),
-                _approve_or_reject(
-                    key,
-                    "listing_id",
-                    row.id,
-                    "moderation.reject_reason",
-                    Q.approve_listing,
-                    Q.reject_listing,
-                ),
-                spacing="2",
-                flex="1",
-                min_width="0",
-            ),
-            gap="12px",
-            width="100%",
-            wrap=rx.breakpoints(initial="wrap", sm="nowrap"),
+    return _listing_row(
+        row.image,
+        row.title,
+        rx.text(row.title, weight="bold", data_testid="admin-pending-title"),
+        _fact("queue.seller", row.seller),
+        rx.hstack(
+            rx.text(tr("moderation.matched"), ": ", size="2"),
+            rx.badge(row.terms, color_scheme="orange", data_testid="admin-pending-terms"),
+            spacing="1",
+            align="center",
+            wrap="wrap",
         ),
-        data_testid="admin-queue-row",
+        rx.text(row.description, size="2", white_space="pre-wrap", color_scheme="gray"),
+        rx.text(row.updated, size="1"),
+        _approve_or_reject(
+            key,
+            "listing_id",
+            row.id,
+            "moderation.reject_reason",
+            Q.approve_listing,
+            Q.reject_listing,
+        ),
         data_kind="pending",
-        width="100%",
     )
 
 

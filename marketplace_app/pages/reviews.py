@@ -7,8 +7,8 @@ import reflex as rx
 from marketplace_app.components.fields import field_error
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.photos import form_photos
-from marketplace_app.models.moderation import REPORT_REASONS
-from marketplace_app.services import reports, reviews
+from marketplace_app.components.report_dialog import report_content
+from marketplace_app.services import reviews
 from marketplace_app.state.reviews import (
     STARS,
     OrderReviewState,
@@ -323,61 +323,13 @@ def stars_of(n: rx.Var) -> rx.Var:
 
 def _report_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("reviews.report_title")),
-            rx.cond(
-                L.report_sent,
-                rx.vstack(
-                    rx.text(tr("report.thanks"), data_testid="toast"),
-                    rx.button(tr("common.close"), on_click=L.close_report, variant="soft"),
-                ),
-                rx.form(
-                    rx.vstack(
-                        field_error(L.report_errors, "_form"),
-                        rx.el.label(
-                            tr("report.reason"), html_for="review-report-reason", font_weight="500"
-                        ),
-                        rx.el.select(
-                            *[
-                                rx.el.option(tr(f"report.reason.{r}"), value=r)
-                                for r in REPORT_REASONS
-                            ],
-                            id="review-report-reason",
-                            name="reason",
-                            data_testid="review-report-reason",
-                            style={"padding": "8px", "border_radius": "6px", "width": "100%"},
-                        ),
-                        field_error(L.report_errors, "reason"),
-                        rx.el.label(
-                            tr("report.details"), html_for="review-report-text", font_weight="500"
-                        ),
-                        rx.text_area(
-                            id="review-report-text",
-                            name="text",
-                            max_length=reports.TEXT_MAX,
-                            width="100%",
-                        ),
-                        field_error(L.report_errors, "text"),
-                        rx.hstack(
-                            rx.button(
-                                tr("report.send"),
-                                type="submit",
-                                data_testid="review-report-submit",
-                            ),
-                            rx.button(
-                                tr("common.cancel"),
-                                type="button",
-                                variant="soft",
-                                on_click=L.close_report,
-                            ),
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=L.send_report,
-                    reset_on_submit=False,
-                ),
-            ),
+        report_content(
+            title_key="reviews.report_title",
+            sent=L.report_sent,
+            errors=L.report_errors,
+            close=L.close_report,
+            submit=L.send_report,
+            testid="review-report",
         ),
         open=L.reporting_id != 0,
         on_open_change=L.report_opened,

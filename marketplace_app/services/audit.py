@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from marketplace_app.models import AuditEntry, User
+from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import ValidationFailed
 from marketplace_app.services.shops import require_moderator
 from marketplace_app.settings import settings
@@ -34,6 +35,30 @@ ACTION_GROUPS = (
     "shop.",
 )
 TARGET_TYPES = ("listing", "review", "message", "user", "report", "shop", "blocked_term")
+
+
+def checked_reason(reason: object, *, required: bool) -> str:
+    """An operator's reason as the log keeps it: trimmed, at most 500 characters.
+
+    Args:
+        reason: the reason as typed.
+        required: refuse an empty one.
+
+    Returns:
+        The trimmed reason.
+
+    Raises:
+        ValidationFailed: ``reason`` missing (when required) or too long.
+    """
+    words = reason.strip()[: REASON_MAX + 1] if isinstance(reason, str) else ""
+    raise_if(
+        {
+            "reason": "error.queue_reason_required"
+            if required and not words
+            else ("error.too_long" if len(words) > REASON_MAX else None)
+        }
+    )
+    return words
 
 
 @dataclass(frozen=True)

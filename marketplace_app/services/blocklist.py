@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from marketplace_app.models import BlockedTerm, Listing, ListingImage, Shop, User
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import audit, inbox, search
+from marketplace_app.services import audit, inbox, search, takedown
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace_app.services.roles import has_role
@@ -30,7 +30,6 @@ from marketplace_app.services.shops import require_moderator
 
 TERM_MAX = 60
 TERMS_MAX = 500
-REASON_MAX = 500
 APPROVE_ACTION = "listing.approve"
 REJECT_ACTION = "listing.reject"
 
@@ -282,32 +281,14 @@ def reject(session: Session, *, actor_id: int, listing_id: int, reason: str) -> 
         ValidationFailed: ``reason`` missing or too long.
     """
     require_moderator(session, actor_id)
-    words = reason.strip() if isinstance(reason, str) else ""
-    raise_if(
-        {
-            "reason": "error.queue_reason_required"
-            if not words
-            else ("error.too_long" if len(words) > REASON_MAX else None)
-        }
-    )
+    words = audit.checked_reason(reason, required=True)
     listing = _pending(session, listing_id)
-    listing.status = "removed"
-    listing.updated_at = utcnow()
-    session.add(listing)
-    audit.record(
+    takedown.take_down(
         session,
+        listing,
         actor_id=actor_id,
         action=REJECT_ACTION,
-        target_type="listing",
-        target_id=listing.id,
+        notice="inbox.moderation.listing_rejected",
         reason=words,
     )
-    inbox.notify(
-        session,
-        listing.seller_id,
-        "inbox.moderation.listing_rejected",
-        {"title": listing.title, "reason": words},
-        "/my/listings",
-    )
-    search.reindex_listing(session, listing.id)
     return listing

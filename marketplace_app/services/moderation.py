@@ -45,15 +45,13 @@ from marketplace_app.services import (
     listing_access,
     reports,
     reviews,
-    search,
+    takedown,
 )
-from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.roles import has_role
 from marketplace_app.services.shops import require_moderator
 from marketplace_app.settings import settings
 
-RESOLUTION_MAX = 500
 PUBLIC_STATUSES = ("active", "sold")
 HIDE_ACTION = "listing.hide"
 MESSAGE_HIDE_ACTION = "message.hide"
@@ -79,10 +77,6 @@ class ReportRow:
     shop_name: str | None
     cover_key: str | None
     open_reports: int
-
-
-def _clean(value: object, limit: int) -> str:
-    return value.strip()[: limit + 1] if isinstance(value, str) else ""
 
 
 def report_listing(
@@ -256,19 +250,6 @@ def _open_report(session: Session, report_id: int) -> Report:
     return report
 
 
-def _reason(reason: object, *, required: bool) -> str:
-    """The operator's reason, checked: ``reason`` required (when asked) and at most 500."""
-    words = _clean(reason, RESOLUTION_MAX)
-    raise_if(
-        {
-            "reason": "error.queue_reason_required"
-            if required and not words
-            else ("error.too_long" if len(words) > RESOLUTION_MAX else None)
-        }
-    )
-    return words
-
-
 def _close_reports(
     session: Session, target_type: str, target_id: int, actor_id: int, resolution: str
 ) -> None:
@@ -304,7 +285,7 @@ def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: s
             ``error.report_handled`` when it was already handled.
     """
     require_moderator(session, actor_id)
-    reason = _reason(reason, required=False)
+    reason = audit.checked_reason(reason, required=False)
     report = _open_report(session, report_id)
     report.status = "dismissed"
     report.handled_by = actor_id
@@ -357,33 +338,21 @@ def hide_listing(
             report was already handled.
     """
     require_moderator(session, actor_id)
-    reason = _reason(reason, required=True)
+    reason = audit.checked_reason(reason, required=True)
     if report_id is not None:
         listing_id = _report_of(session, report_id, "listing").target_id
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
     if listing is None or listing.status == "removed":
         raise NotFound()
-    listing.status = "removed"
-    listing.updated_at = utcnow()
-    session.add(listing)
     _close_reports(session, "listing", listing.id, actor_id, reason)
-    audit.record(
+    takedown.take_down(
         session,
+        listing,
         actor_id=actor_id,
         action=HIDE_ACTION,
-        target_type="listing",
-        target_id=listing.id,
+        notice="inbox.moderation.listing_removed",
         reason=reason,
     )
-    inbox.notify(
-        session,
-        listing.seller_id,
-        "inbox.moderation.listing_removed",
-        {"title": listing.title, "reason": reason},
-        "/my/listings",
-    )
-    session.flush()
-    search.reindex_listing(session, listing.id)
 
 
 def hide_message(session: Session, *, actor_id: int, report_id: int, reason: str) -> Message:
@@ -395,7 +364,7 @@ def hide_message(session: Session, *, actor_id: int, report_id: int, reason: str
         ValidationFailed: ``reason`` missing or too long; ``_form`` when handled.
     """
     require_moderator(session, actor_id)
-    reason = _reason(reason, required=True)
+    reason = audit.checked_reason(reason, required=True)
     report = _report_of(session, report_id, "message")
     message = session.get(Message, report.target_id)
     if message is None or message.hidden_at is not None:
@@ -526,7 +495,7 @@ def sanction(
     if kind not in SANCTION_ACTIONS:
         raise ValidationFailed({"_form": "error.sanction_kind"})
     days = _days(kind, days)
-    reason = _reason(reason, required=True)
+    reason = audit.checked_reason(reason, required=True)
     report = _open_report(session, report_id) if report_id is not None else None
     if report is not None:
         user_id = responsible_member(session, report)
@@ -572,7 +541,7 @@ def lift_sanction(session: Session, *, actor_id: int, sanction_id: int, reason: 
         ValidationFailed: ``reason`` too long.
     """
     require_moderator(session, actor_id)
-    reason = _reason(reason, required=False)
+    reason = audit.checked_reason(reason, required=False)
     row = session.get(Sanction, sanction_id) if isinstance(sanction_id, int) else None
     if row is None or row.lifted_at is not None:
         raise NotFound()

@@ -16,6 +16,7 @@ import reflex as rx
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
 from marketplace_app.services import (
+    audit,
     blocklist,
     media,
     moderation,
@@ -252,6 +253,17 @@ class OperatorState(rx.State):
         self.busy_key = ""
         await self._reload(loc.lang)
 
+    async def _decide_row(self, form: dict, id_name: str, prefix: str, notice_key: str, fn):
+        """Decide on the row whose id and reason the form submitted (``fn(<id_name>, reason)``)."""
+        row_id = _row_id(form, id_name)
+        if row_id is None:
+            return
+        reason = forms.text(form, "reason", audit.REASON_MAX)
+        async for update in self._decide(
+            f"{prefix}-{row_id}", notice_key, fn, **{id_name: row_id, "reason": reason}
+        ):
+            yield update
+
     @rx.event
     @login_required(role="moderator")
     async def approve(self, shop_id: int):
@@ -267,12 +279,8 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def reject(self, form: dict):
         """Reject the shop application of the submitted row, with the reason typed there."""
-        shop_id = _row_id(form, "shop_id")
-        if shop_id is None:
-            return
-        reason = forms.text(form, "reason", shops.REASON_MAX)
-        async for update in self._decide(
-            f"shop-{shop_id}", "queue.rejected", shops.reject, shop_id=shop_id, reason=reason
+        async for update in self._decide_row(
+            form, "shop_id", "shop", "queue.rejected", shops.reject
         ):
             yield update
 
@@ -288,7 +296,7 @@ class OperatorState(rx.State):
         report_id = _row_id(form, "report_id")
         if report_id is None:
             return
-        reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
+        reason = forms.text(form, "reason", audit.REASON_MAX)
         kwargs = {"report_id": report_id, "reason": reason}
         if action == "dismiss":
             fn, notice = moderation.dismiss_report, "queue.dismissed"
@@ -350,16 +358,8 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def reject_listing(self, form: dict):
         """Refuse a held listing with the reason typed in its row (its owner reads it)."""
-        listing_id = _row_id(form, "listing_id")
-        if listing_id is None:
-            return
-        reason = forms.text(form, "reason", blocklist.REASON_MAX)
-        async for update in self._decide(
-            f"pending-{listing_id}",
-            "moderation.rejected",
-            blocklist.reject,
-            listing_id=listing_id,
-            reason=reason,
+        async for update in self._decide_row(
+            form, "listing_id", "pending", "moderation.rejected", blocklist.reject
         ):
             yield update
 
@@ -367,15 +367,7 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def lift(self, form: dict):
         """Lift the suspension or ban of the submitted row, with an optional note."""
-        sanction_id = _row_id(form, "sanction_id")
-        if sanction_id is None:
-            return
-        reason = forms.text(form, "reason", moderation.RESOLUTION_MAX)
-        async for update in self._decide(
-            f"sanction-{sanction_id}",
-            "moderation.lifted",
-            moderation.lift_sanction,
-            sanction_id=sanction_id,
-            reason=reason,
+        async for update in self._decide_row(
+            form, "sanction_id", "sanction", "moderation.lifted", moderation.lift_sanction
         ):
             yield update

@@ -107,3 +107,15 @@ def test_role_changes_are_audited(session, log):
     made = roles.create_admin(session, name="Root", email="root@x.town", password="long-password")
     rows, _ = audit.entries(session, admin.id, AuditFilter(action="role.admin_created"))
     assert made.id in [r.target_id for r in rows]
+
+
+def test_an_operators_reason_is_trimmed_required_when_asked_and_capped():
+    assert audit.checked_reason("  spam  ", required=True) == "spam"
+    assert audit.checked_reason(None, required=False) == ""
+    for reason, required, key in (
+        ("  ", True, "error.queue_reason_required"),
+        ("x" * 501, False, "error.too_long"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            audit.checked_reason(reason, required=required)
+        assert caught.value.fields == {"reason": key}
