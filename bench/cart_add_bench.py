@@ -14,25 +14,15 @@ counted. Prints p50/p95/max. Target (issue 4): p50 <= 60 ms.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import (  # noqa: E402 (needs ROOT on sys.path)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORTS,
-    _app_env,
-    _free_port,
-    _stop,
-    _wait_until_up,
-)
+from bench.demo_app import demo_app  # noqa: E402 (needs ROOT on sys.path)
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS  # noqa: E402
 
 # Demo bakery products with plenty of stock (no variants): title -> clicks before moving on.
 PRODUCTS = {"法式长棍": 35, "黄油可颂（4 个装）": 25, "Dark chocolate cookies (6 pcs)": 25}
@@ -99,29 +89,8 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(VIEWPORTS), default="desktop")
     args = parser.parse_args()
 
-    port = _free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="mp-cart-bench-"))
-    env = _app_env(port, data_dir, smtp_port=_free_port())
-    py = sys.executable
-    for cmd in (["migrate"], ["seed-demo", "--if-empty"]):
-        subprocess.run([py, "-m", "marketplace_app.cli", *cmd], cwd=ROOT, env=env, check=True)
-    log_path = data_dir / "app.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                py, "-m", "reflex", "run", "--env", "prod",
-                "--frontend-port", str(port), "--backend-port", str(port),
-                "--backend-host", "127.0.0.1",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(url, proc, log_path)
-            timings = measure(url, args.clicks, args.size)
-        finally:
-            _stop(proc)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    with demo_app("mp-cart-bench-") as url:
+        timings = measure(url, args.clicks, args.size)
     print(f"add to cart -> cart count painted, {len(timings)} clicks at {args.size} size:")
     print(
         f"  p50 {percentile(timings, 0.5):.1f} ms   p95 {percentile(timings, 0.95):.1f} ms   "

@@ -20,25 +20,16 @@ in different workers.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cart_add_bench import percentile  # noqa: E402 (needs ROOT on sys.path)
-from tests.e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORTS,
-    _app_env,
-    _free_port,
-    _stop,
-    _wait_until_up,
-)
+from bench.demo_app import demo_app  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, _free_port, _stop  # noqa: E402
 from tests.e2e.test_accounts import log_in  # noqa: E402
 
 PASSWORD = "demo-pass-123"
@@ -120,10 +111,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    port = _free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="mp-chat-bench-"))
-    env = _app_env(port, data_dir, smtp_port=_free_port())
-    env["MESSAGE_RATE_PER_MINUTE"] = "100000"
+    extra = {"MESSAGE_RATE_PER_MINUTE": "100000"}
     redis = None
     if args.workers > 1:
         redis_port = _free_port()
@@ -132,29 +120,13 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
-        env.update(REDIS_URL=f"redis://127.0.0.1:{redis_port}", GRANIAN_WORKERS=str(args.workers))
-    py = sys.executable
-    for cmd in (["migrate"], ["seed-demo", "--if-empty"]):
-        subprocess.run([py, "-m", "marketplace_app.cli", *cmd], cwd=ROOT, env=env, check=True)
-    log_path = data_dir / "app.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                py, "-m", "reflex", "run", "--env", "prod",
-                "--frontend-port", str(port), "--backend-port", str(port),
-                "--backend-host", "127.0.0.1",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(url, proc, log_path)
+        extra.update(REDIS_URL=f"redis://127.0.0.1:{redis_port}", GRANIAN_WORKERS=str(args.workers))
+    try:
+        with demo_app("mp-chat-bench-", extra) as url:
             timings = measure(url, args.messages, args.size)
-        finally:
-            _stop(proc)
-            if redis is not None:
-                _stop(redis)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    finally:
+        if redis is not None:
+            _stop(redis)
     print(
         f"send click -> message painted in the other person's page, {len(timings)} messages, "
         f"{args.workers} worker(s):"

@@ -9,12 +9,11 @@ rounds that overlap never move one offer twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from marketplace_app.db import read_session, write_session
-from marketplace_app.jobs.order_timers import BATCH, WORKER_ID, release_lease, take_lease
+from marketplace_app.db import write_session
+from marketplace_app.jobs.order_timers import WORKER_ID, each_due, release_lease, take_lease
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import offers
 
@@ -33,21 +32,6 @@ class OfferTimerReport:
     closed: list[int] = field(default_factory=list)
 
 
-def _each(due: Callable[..., list[int]], handle: Callable[..., bool], now: datetime) -> list[int]:
-    """Handle every due id in its own transaction; the ids that were handled."""
-    with read_session() as session:
-        ids = due(session, now, limit=BATCH)
-    done = []
-    for one in ids:
-        try:
-            with write_session() as session:
-                if handle(session, one, now):
-                    done.append(one)
-        except Exception:  # one bad offer must not stop the others
-            log.exception("offer timer %s failed for %s", handle.__name__, one)
-    return done
-
-
 def run_offer_timers(now: datetime | None = None, holder: str = WORKER_ID) -> OfferTimerReport:
     """One round of the offer timers, if this worker gets the lease.
 
@@ -64,9 +48,9 @@ def run_offer_timers(now: datetime | None = None, holder: str = WORKER_ID) -> Of
             return OfferTimerReport()
     report = OfferTimerReport(ran=True)
     try:
-        report.expired = _each(offers.due_to_expire, offers.expire, now)
-        report.lapsed = _each(offers.due_to_lapse, offers.lapse, now)
-        report.closed = _each(offers.due_to_close, offers.close, now)
+        report.expired = each_due(offers.due_to_expire, offers.expire, now)
+        report.lapsed = each_due(offers.due_to_lapse, offers.lapse, now)
+        report.closed = each_due(offers.due_to_close, offers.close, now)
     finally:
         with write_session() as session:
             release_lease(session, LEASE_NAME, holder)

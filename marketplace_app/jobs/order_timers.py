@@ -102,21 +102,34 @@ class TimerReport:
     published_reviews: list[int] = field(default_factory=list)
 
 
-def _each(
+def each_due(
     due: Callable[..., list[int]], handle: Callable[..., object], now: datetime
 ) -> list[object]:
+    """Handle every id ``due`` names, each in its own transaction.
+
+    A failure is logged and skipped: one bad row must not stop the others.
+
+    Args:
+        due: ``due(session, now, limit=...)`` -> the ids to handle.
+        handle: ``handle(session, id, now)`` -> False/None when there was
+            nothing to do, True, or a value to report instead of the id.
+        now: the time to judge deadlines by.
+
+    Returns:
+        What was handled: the id, or the value ``handle`` returned.
+    """
     with read_session() as session:
         ids = due(session, now, limit=BATCH)
     done = []
-    for order_id in ids:
+    for one in ids:
         try:
             with write_session() as session:
-                result = handle(session, order_id, now)
-        except Exception:  # one bad order must not stop the others
-            log.exception("order timer failed for order %s", order_id)
+                result = handle(session, one, now)
+        except Exception:
+            log.exception("timer %s failed for %s", getattr(handle, "__name__", handle), one)
             continue
         if result:
-            done.append(order_id if result is True else result)
+            done.append(one if result is True else result)
     return done
 
 
@@ -136,13 +149,13 @@ def run_order_timers(now: datetime | None = None, holder: str = WORKER_ID) -> Ti
             return TimerReport()
     report = TimerReport(ran=True)
     try:
-        report.expired = [str(n) for n in _each(orders.due_to_expire, orders.expire, now)]
-        report.settled = [str(n) for n in _each(orders.due_to_settle, orders.settle, now)]
+        report.expired = [str(n) for n in each_due(orders.due_to_expire, orders.expire, now)]
+        report.settled = [str(n) for n in each_due(orders.due_to_settle, orders.settle, now)]
         report.reminded = [
-            int(i) for i in _each(orders.due_for_reminder, orders.remind_to_ship, now)
+            int(i) for i in each_due(orders.due_for_reminder, orders.remind_to_ship, now)
         ]
         report.published_reviews = [
-            int(i) for i in _each(reviews.due_to_publish, reviews.publish, now)
+            int(i) for i in each_due(reviews.due_to_publish, reviews.publish, now)
         ]
     finally:
         with write_session() as session:
