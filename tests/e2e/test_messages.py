@@ -3,6 +3,8 @@
 A buyer asks about a listing; the seller sees the unread badge, opens the
 conversation and answers with a phone number, which the buyer sees masked
 (with the notice why) in the open page, without a reload, within a second.
+A reported message hidden by an operator shows the reason to both sides; a
+block stops the chat for both.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_accounts import PASSWORD, new_email
-from tests.e2e.test_orders import person
+from tests.e2e.test_moderation import queue_row, word
+from tests.e2e.test_orders import MODERATOR, person
 
 LIVE_MS = 1000
 
@@ -89,3 +92,62 @@ def test_two_people_chat_live_with_unread_badge_and_masking(browser: Browser, ap
     finally:
         seller.context.close()
         buyer.context.close()
+
+
+def test_a_reported_message_is_hidden_by_an_operator_and_a_block_stops_the_chat(
+    browser: Browser, app, size: str
+):
+    term = word()
+    buyer_email, seller_email = new_email(), new_email()
+    listing_id = seed_listing(app, buyer_email, seller_email)
+    seller = person(browser, app, size, seller_email)
+    buyer = person(browser, app, size, buyer_email)
+    mod = person(browser, app, size, *MODERATOR)
+    try:
+        buyer.goto(f"/listing/{listing_id}")
+        buyer.get_by_test_id("contact-seller").click()
+        expect(buyer).to_have_url(re.compile(r"/messages/\d+$"))
+        thread = buyer.url
+        send(buyer, "Is it still for sale?")
+        expect(last_message(buyer)).to_contain_text("still for sale")
+        seller.goto(thread)
+        send(seller, f"Pay me outside the app and save {term}")
+        expect(last_message(buyer)).to_contain_text(term, timeout=LIVE_MS)
+
+        # The buyer reports the seller's message; their own has no report button.
+        expect(
+            buyer.get_by_test_id("message-item").first.get_by_test_id("message-report")
+        ).to_have_count(0)
+        last_message(buyer).get_by_test_id("message-report").click()
+        buyer.get_by_test_id("message-report-reason").select_option("scam")
+        buyer.get_by_test_id("message-report-text").fill("Asks to pay off the platform.")
+        buyer.get_by_test_id("message-report-submit").click()
+        expect(buyer.get_by_test_id("message-report-sent")).to_be_visible()
+        buyer.keyboard.press("Escape")
+
+        # The operator sees it in context and hides it with a reason.
+        row = queue_row(mod, "reports", term)
+        expect(row).to_have_attribute("data-kind", "message")
+        reported = row.get_by_test_id("admin-context-message").filter(has_text=term)
+        expect(reported).to_have_attribute("data-reported", "true")
+        row.get_by_test_id("admin-reason").fill(f"Off-platform payment {term}")
+        row.get_by_test_id("admin-hide").click()
+        expect(mod.get_by_test_id("admin-queue-row").filter(has_text=term)).to_have_count(0)
+
+        # Both sides now see the operator's reason instead of the words.
+        for page in (buyer, seller):
+            page.goto(thread)
+            expect(last_message(page).get_by_test_id("message-hidden")).to_contain_text(
+                f"Off-platform payment {term}"
+            )
+            expect(last_message(page)).not_to_contain_text("outside the app")
+
+        # The seller blocks the buyer: neither can write any more, each is told why.
+        seller.get_by_test_id("user-block").click()
+        expect(seller.get_by_test_id("message-input")).to_be_disabled()
+        buyer.goto(thread)
+        expect(buyer.get_by_test_id("message-input")).to_be_disabled()
+        expect(buyer.get_by_test_id("toast")).to_be_visible()
+    finally:
+        for page in (seller, buyer, mod):
+            page.context.close()
