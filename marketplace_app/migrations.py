@@ -67,8 +67,8 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(url: str | None = None) -> None:
-    """Apply every migration up to head.
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply the migrations up to head (or up to ``revision``).
 
     The connection comes from the app's write engine for ``url`` (on SQLite its
     transactions start with ``BEGIN IMMEDIATE``), handed to ``alembic/env.py``
@@ -76,12 +76,13 @@ def upgrade(url: str | None = None) -> None:
 
     Args:
         url: A SQLAlchemy URL; defaults to the configured DATABASE_URL.
+        revision: the revision to stop at (tests of data migrations).
     """
     engine = get_engines(url)[1]
     config = alembic_config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         connection.commit()
 
 

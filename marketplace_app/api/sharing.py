@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 
 from sqlmodel import select
 from starlette.requests import Request
@@ -22,6 +23,47 @@ from marketplace_app.services.errors import NotFound
 from marketplace_app.settings import settings
 
 SITEMAP_LIMIT = 50_000
+
+
+def _decimal(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _product_json(detail: catalog.ListingDetail, url: str, image: str) -> str:
+    """schema.org Product data: the price and availability a visitor would meet now."""
+    buyable = [q for q in detail.quotes if q.ok]
+    if buyable:
+        availability = "InStock"
+    elif detail.status == "sold":
+        availability = "SoldOut"
+    else:
+        availability = "OutOfStock"
+    prices = [q.price_cents for q in buyable] or [detail.price_cents]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": detail.title,
+        "description": detail.description[:500],
+        "url": url,
+        "offers": {
+            "@type": "AggregateOffer",
+            "priceCurrency": settings.currency,
+            "lowPrice": _decimal(min(prices)),
+            "highPrice": _decimal(max(prices)),
+            "offerCount": max(1, len(buyable)),
+            "availability": f"https://schema.org/{availability}",
+        },
+    }
+    if detail.condition:
+        data["itemCondition"] = (
+            "https://schema.org/NewCondition"
+            if detail.condition == "new"
+            else "https://schema.org/UsedCondition"
+        )
+    if image:
+        data["image"] = image
+    # "<" escaped so that no text of the listing can close the script element.
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _share_html(detail: catalog.ListingDetail) -> str:
@@ -48,6 +90,9 @@ def _share_html(detail: catalog.ListingDetail) -> str:
         f"<title>{esc(detail.title)} · {esc(settings.market_name)}</title>"
         + "".join(tags)
         + f'<link rel="canonical" href="{esc(url)}">'
+        + '<script type="application/ld+json">'
+        + _product_json(detail, url, image)
+        + "</script>"
         f'<meta http-equiv="refresh" content="0; url={esc(url)}">'
         f'</head><body><a href="{esc(url)}">{esc(detail.title)}</a></body></html>'
     )

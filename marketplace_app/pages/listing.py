@@ -59,6 +59,7 @@ def _delivery(option: DeliveryView) -> rx.Component:
         rx.text(option.fee, size="2", color_scheme="gray"),
         width="100%",
         data_testid="delivery-option",
+        data_method=option.key,
     )
 
 
@@ -67,7 +68,7 @@ def _seller() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon("store", size=18, aria_hidden="true"),
-                rx.text(ListingState.seller_name, weight="bold"),
+                rx.text(ListingState.seller_name, weight="bold", data_testid="listing-seller-name"),
                 rx.badge(ListingState.seller_kind, variant="soft"),
                 align="center",
                 spacing="2",
@@ -166,12 +167,14 @@ def _variants() -> rx.Component:
 
 
 def _cart_block_message() -> rx.Component:
-    return rx.match(
-        ListingState.cart_block,
-        ("own", rx.text(tr("cart.block.own"), size="2", color_scheme="gray")),
-        ("inactive", rx.text(tr("cart.block.inactive"), size="2", color_scheme="gray")),
-        ("sold_out", rx.text(tr("cart.block.sold_out"), size="2", color_scheme="red")),
-        rx.fragment(),
+    return rx.cond(
+        ListingState.cart_block != "",
+        rx.text(
+            ListingState.cart_block_text,
+            size="2",
+            color_scheme=rx.cond(ListingState.cart_block == "own", "gray", "red"),
+            data_testid="cart-block",
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
@@ -33,6 +35,31 @@ def is_blocked(session: Session, one: int, other: int) -> bool:
         ).first()
         is not None
     )
+
+
+def blocked_among(session: Session, member: int, others: Iterable[int]) -> set[int]:
+    """Which of ``others`` have blocked ``member`` or been blocked by them.
+
+    Args:
+        session: any session.
+        member: a member (e.g. a buyer).
+        others: other members (e.g. the sellers in a cart).
+
+    Returns:
+        The ids of ``others`` with a block in either direction.
+    """
+    others = set(others)
+    if not others:
+        return set()
+    rows = session.exec(
+        select(UserBlock.blocker_id, UserBlock.blocked_id).where(
+            or_(
+                and_(UserBlock.blocker_id == member, col(UserBlock.blocked_id).in_(others)),
+                and_(UserBlock.blocked_id == member, col(UserBlock.blocker_id).in_(others)),
+            )
+        )
+    ).all()
+    return {blocked if blocker == member else blocker for blocker, blocked in rows}
 
 
 def has_blocked(session: Session, blocker_id: int, blocked_id: int) -> bool:

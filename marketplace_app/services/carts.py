@@ -10,8 +10,10 @@ the unit price the buyer saw when adding it (``seen_price_cents``). Resident
 (second-hand) items are one-offs: their quantity is always exactly 1. Shop
 quantities stay within stock when added or changed; stock can still drop
 later, so :func:`view` re-checks every line against the listing as it is now
-and flags what changed (unavailable, sold out, fewer left, more expensive)
-instead of dropping it. Only lines without a problem count towards totals.
+and flags what changed instead of dropping it. Whether a line can be bought,
+and at what price, is :mod:`purchasable`'s verdict (the same one checkout
+applies); the cart adds only its own "the price went up since you added it".
+Only lines without a problem count towards totals.
 
 Every function finds lines through the owner's cart, so an id of another
 cart's line is answered with :class:`NotFound`, as an absent one is.
@@ -33,26 +35,31 @@ from marketplace_app.models import (
     CartLine,
     Listing,
     ListingImage,
-    ListingVariant,
-    Offer,
     Shop,
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import catalog, offer_holds, products, sanctions
+from marketplace_app.services import fulfilment, offer_holds, purchasable, sanctions
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.security import new_token
 
-MAX_QUANTITY = 99  # per line, whatever the stock
+MAX_QUANTITY = purchasable.MAX_QUANTITY  # per line, whatever the stock
 MAX_LINES = 50  # per cart
 
-# Problems a line can have, most serious first (only the first one is reported).
-PROBLEM_OWN = "own"  # the buyer's own listing (e.g. added as a guest, then logged in)
-PROBLEM_UNAVAILABLE = "unavailable"  # paused, sold, removed, or the variant is gone
-PROBLEM_SOLD_OUT = "sold_out"  # no stock left
-PROBLEM_ABOVE_STOCK = "above_stock"  # fewer left than the line's quantity
+# A line's problem is purchasable's (own, unavailable, sold, blocked,
+# choose_variant, sold_out, reserved, above_stock), or this one of the cart's:
 PROBLEM_PRICE_UP = "price_up"  # costs more now than when it was added
-PROBLEM_RESERVED = "reserved"  # an accepted offer holds it for another buyer
+
+# What adding says for each of purchasable's problems.
+_ADD_ERRORS = {
+    purchasable.OWN: "error.cart_own_listing",
+    purchasable.UNAVAILABLE: "error.cart_unavailable",
+    purchasable.SOLD: "error.cart_sold_out",
+    purchasable.BLOCKED: "error.cart_blocked",
+    purchasable.CHOOSE_VARIANT: "error.cart_choose_variant",
+    purchasable.SOLD_OUT: "error.cart_sold_out",
+    purchasable.RESERVED: offer_holds.E_RESERVED,
+}
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
@@ -159,48 +166,20 @@ def _cart_for_write(session: Session, owner: CartOwner, now: datetime) -> Cart:
     return cart
 
 
-# --- pricing ---------------------------------------------------------------------------
+# --- judging ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Offer:
-    """What one listing (or variant) costs and how many are left, right now."""
-
-    price_cents: int
-    was_price_cents: int | None
-    stock: int
-    label: str = ""
-
-
-def _offer(listing: Listing, variant: ListingVariant | None, now: datetime) -> _Offer:
-    if variant is None:
-        price, was = catalog.effective_price(listing, now)
-        return _Offer(price, was, listing.stock)
-    sale = variant.sale_price_cents if products.sale_is_on(listing, now) else None
-    if sale is not None and sale < variant.price_cents:
-        return _Offer(sale, variant.price_cents, variant.stock, variant.label)
-    return _Offer(variant.price_cents, None, variant.stock, variant.label)
-
-
-def _held(offer: _Offer, hold: Offer | None, owner: CartOwner) -> _Offer:
-    """The agreed price, for the buyer an accepted offer holds the item for."""
-    if hold is None or owner.user_id is None or hold.buyer_id != owner.user_id:
-        return offer
-    return _Offer(hold.agreed_cents, offer.price_cents, offer.stock, offer.label)
-
-
-def _has_variants(session: Session, listing_id: int) -> bool:
-    found = session.exec(
-        select(ListingVariant.id).where(ListingVariant.listing_id == listing_id).limit(1)
-    ).first()
-    return found is not None
-
-
-def _max_for(listing: Listing, offer: _Offer) -> int:
-    """The most a line of this listing may hold now (0 when none can be bought)."""
-    if listing.kind != "shop":
-        return 1 if offer.stock > 0 else 0
-    return max(0, min(offer.stock, MAX_QUANTITY))
+def _judge(
+    session: Session,
+    owner: CartOwner,
+    listing_id: int,
+    variant_id: int | None,
+    quantity: int,
+    now: datetime,
+) -> tuple[purchasable.Facts, purchasable.Quote | None]:
+    facts = purchasable.load(session, [listing_id], owner.user_id, now)
+    want = purchasable.Want(listing_id, variant_id, quantity)
+    return facts, purchasable.judge_loaded(facts, want, owner.user_id, now)
 
 
 # --- counting --------------------------------------------------------------------------
@@ -279,7 +258,8 @@ def add(
         session: a write session (one transaction).
         owner: whose cart; it is created on the first add.
         listing_id: an active listing.
-        variant_id: required when the product has variants, else None.
+        variant_id: the chosen variant of a product with several; None for a
+            resident's item or a product with one (that one is taken).
         quantity: 1..MAX_QUANTITY (resident items: counted as 1).
         now: the moment to price at (default: now).
 
@@ -300,31 +280,17 @@ def add(
         sanctions.require_good_standing(session, owner.user_id)
     if isinstance(listing_id, bool) or not isinstance(listing_id, int):
         raise NotFound()
-    listing = session.get(Listing, listing_id)
+    if variant_id is not None and (isinstance(variant_id, bool) or not isinstance(variant_id, int)):
+        raise NotFound()
+    facts, quote = _judge(session, owner, listing_id, variant_id, 1, now)
+    listing = facts.listings.get(listing_id)
     if listing is None or listing.status in ("removed", "draft", "pending"):
         raise NotFound()
-    variant = None
-    if variant_id is not None:
-        if isinstance(variant_id, bool) or not isinstance(variant_id, int):
-            raise NotFound()
-        variant = session.get(ListingVariant, variant_id)
-        if variant is None or variant.listing_id != listing.id:
-            raise NotFound()
-    elif listing.kind == "shop" and _has_variants(session, listing.id):
-        raise ValidationFailed({"_form": "error.cart_choose_variant"})
-    if owner.user_id is not None and listing.seller_id == owner.user_id:
-        raise ValidationFailed({"_form": "error.cart_own_listing"})
-    if listing.status != "active":
-        raise ValidationFailed({"_form": "error.cart_unavailable"})
-    hold = offer_holds.holds(session, [listing.id], now).get(listing.id)
-    if hold is not None and hold.buyer_id != owner.user_id:
-        raise ValidationFailed(
-            {"_form": offer_holds.E_RESERVED}, **offer_holds.reserved_params(hold, now)
-        )
-    offer = _held(_offer(listing, variant, now), hold, owner)
-    available = _max_for(listing, offer)
-    if available == 0:
-        raise ValidationFailed({"_form": "error.cart_sold_out"})
+    if variant_id is not None and facts.variant(listing_id, variant_id) is None:
+        raise NotFound()
+    if quote.problem is not None:
+        raise ValidationFailed({"_form": _ADD_ERRORS[quote.problem]}, **quote.params)
+    available = quote.max_quantity
 
     cart = _cart_for_write(session, owner, now)
     session.flush()
@@ -332,8 +298,8 @@ def add(
         select(CartLine).where(
             CartLine.cart_id == cart.id,
             CartLine.listing_id == listing.id,
-            CartLine.variant_id == variant.id
-            if variant is not None
+            CartLine.variant_id == quote.variant_id
+            if quote.variant_id is not None
             else col(CartLine.variant_id).is_(None),
         )
     ).first()
@@ -346,14 +312,14 @@ def add(
         line = CartLine(
             cart_id=cart.id,
             listing_id=listing.id,
-            variant_id=variant.id if variant is not None else None,
+            variant_id=quote.variant_id,
             quantity=new_quantity,
-            seen_price_cents=offer.price_cents,
+            seen_price_cents=quote.price_cents,
             added_at=now,
         )
     else:
         line.quantity = new_quantity
-        line.seen_price_cents = offer.price_cents  # the buyer is looking at this price now
+        line.seen_price_cents = quote.price_cents  # the buyer is looking at this price now
     session.add(line)
     session.flush()
     return AddResult(
@@ -405,14 +371,11 @@ def set_quantity(
     now = now or utcnow()
     quantity = _quantity(quantity)
     cart, line = _own_line(session, owner, line_id)
-    listing = session.get(Listing, line.listing_id)
-    variant = session.get(ListingVariant, line.variant_id) if line.variant_id else None
-    if listing.kind != "shop" and quantity != 1:
+    _, quote = _judge(session, owner, line.listing_id, line.variant_id, quantity, now)
+    if quote.one_off and quantity != 1:
         raise ValidationFailed({"quantity": "error.cart_one_off"})
-    if listing.kind == "shop" and quantity > line.quantity:
-        left = _max_for(listing, _offer(listing, variant, now)) if listing.status == "active" else 0
-        if quantity > left:
-            raise ValidationFailed({"quantity": "error.cart_only_left"}, count=left)
+    if not quote.one_off and quantity > line.quantity and quantity > quote.max_quantity:
+        raise ValidationFailed({"quantity": "error.cart_only_left"}, count=quote.max_quantity)
     line.quantity = quantity
     cart.updated_at = now
     session.add_all([line, cart])
@@ -460,9 +423,8 @@ def accept_price(
     owner = _as_owner(owner)
     now = now or utcnow()
     cart, line = _own_line(session, owner, line_id)
-    listing = session.get(Listing, line.listing_id)
-    variant = session.get(ListingVariant, line.variant_id) if line.variant_id else None
-    line.seen_price_cents = _offer(listing, variant, now).price_cents
+    _, quote = _judge(session, owner, line.listing_id, line.variant_id, 1, now)
+    line.seen_price_cents = quote.price_cents
     cart.updated_at = now
     session.add_all([line, cart])
     session.flush()
@@ -509,9 +471,8 @@ def merge_guest_cart(
         for line in session.exec(select(CartLine).where(CartLine.cart_id == mine.id)).all()
     }
     incoming = session.exec(select(CartLine).where(CartLine.cart_id == guest.id)).all()
+    facts = purchasable.load(session, [line.listing_id for line in incoming], user_id, now)
     for line in incoming:
-        listing = session.get(Listing, line.listing_id)
-        variant = session.get(ListingVariant, line.variant_id) if line.variant_id else None
         target = existing.get((line.listing_id, line.variant_id))
         if target is None:
             if len(existing) >= MAX_LINES:
@@ -520,8 +481,11 @@ def merge_guest_cart(
             session.add(line)
             existing[(line.listing_id, line.variant_id)] = line
             continue
-        if listing.kind == "shop":
-            stock = _offer(listing, variant, now).stock
+        quote = purchasable.judge_loaded(
+            facts, purchasable.Want(line.listing_id, line.variant_id), user_id, now
+        )
+        if not quote.one_off:
+            stock = quote.stock
             total = min(target.quantity + line.quantity, MAX_QUANTITY)
             target.quantity = max(target.quantity, min(total, stock))
         target.seen_price_cents = min(target.seen_price_cents, line.seen_price_cents)
@@ -547,8 +511,9 @@ class LineView:
         seen_price_cents: the unit price when the buyer added it (or accepted).
         max_quantity: the most this line may hold now (stock, capped; 1 for
             a one-off; 0 when none can be bought).
-        problem: None when the line can be bought as it is, else one of the
-            ``PROBLEM_*`` values.
+        problem: None when the line can be bought as it is, else one of
+            :mod:`purchasable`'s problems or :data:`PROBLEM_PRICE_UP`.
+        problem_params: values for the problem's message (``left``, ``until``).
     """
 
     id: int
@@ -565,6 +530,7 @@ class LineView:
     max_quantity: int
     line_total_cents: int
     problem: str | None
+    problem_params: dict
     pickup: bool
     local_delivery_fee_cents: int | None
     courier_fee_cents: int | None
@@ -647,47 +613,25 @@ class CartView:
 EMPTY_VIEW = CartView(groups=[], units=0, total_cents=0, ready_count=0, problem_count=0)
 
 
-def _problem(
-    owner: CartOwner,
-    line: CartLine,
-    listing: Listing,
-    variant_missing: bool,
-    offer: _Offer,
-) -> str | None:
-    if owner.user_id is not None and listing.seller_id == owner.user_id:
-        return PROBLEM_OWN
-    if listing.status != "active" or variant_missing:
-        return PROBLEM_UNAVAILABLE
-    if offer.stock <= 0:
-        return PROBLEM_SOLD_OUT
-    if line.quantity > _max_for(listing, offer) or (listing.kind != "shop" and line.quantity != 1):
-        return PROBLEM_ABOVE_STOCK
-    if offer.price_cents > line.seen_price_cents:
+def _problem(quote: purchasable.Quote, line: CartLine) -> str | None:
+    if quote.problem is not None:
+        return quote.problem
+    if quote.price_cents > line.seen_price_cents:
         return PROBLEM_PRICE_UP
     return None
 
 
-def _delivery(lines: list[LineView]) -> list[DeliveryChoice]:
-    if not lines:
-        return []
-    choices = []
-    if all(line.pickup for line in lines):
-        choices.append(DeliveryChoice("pickup", 0))
-    for method, fee_of in (
-        ("local", lambda v: v.local_delivery_fee_cents),
-        ("courier", lambda v: v.courier_fee_cents),
-    ):
-        fees = [fee_of(line) for line in lines]
-        if all(fee is not None for fee in fees):
-            choices.append(DeliveryChoice(method, max(fees)))
-    return choices
+def _delivery(listings: list[Listing]) -> list[DeliveryChoice]:
+    return [
+        DeliveryChoice(method, fee) for method, fee in fulfilment.delivery_options(listings).items()
+    ]
 
 
 def view(session: Session, owner: CartOwner | int, *, now: datetime | None = None) -> CartView:
     """A cart as its page (and the checkout page) shows it: grouped by seller, priced now.
 
-    Every line is checked against its listing as it is now. Lines that can
-    no longer be bought as they are (see ``PROBLEM_*``) stay in the view,
+    Every line is judged by :mod:`purchasable` as it is now. Lines that can
+    no longer be bought as they are stay in the view,
     flagged, and are left out of subtotals and the total. Checkout should
     still re-price and re-check stock itself when placing an order.
 
@@ -714,9 +658,8 @@ def view(session: Session, owner: CartOwner | int, *, now: datetime | None = Non
         .subquery()
     )
     rows = session.exec(
-        select(CartLine, Listing, ListingVariant, User.name, Shop, ListingImage.storage_key)
+        select(CartLine, User.name, Shop, ListingImage.storage_key)
         .join(Listing, Listing.id == CartLine.listing_id)
-        .outerjoin(ListingVariant, ListingVariant.id == CartLine.variant_id)
         .join(User, User.id == Listing.seller_id)
         .outerjoin(Shop, Shop.id == Listing.shop_id)
         .outerjoin(cover, cover.c.listing_id == Listing.id)
@@ -727,17 +670,14 @@ def view(session: Session, owner: CartOwner | int, *, now: datetime | None = Non
         .where(CartLine.cart_id == cart.id)
         .order_by(CartLine.added_at, CartLine.id)
     ).all()
+    facts = purchasable.load(session, [row[0].listing_id for row in rows], owner.user_id, now)
     groups: dict[tuple[int, int | None], SellerGroup] = {}
-    held = offer_holds.holds(session, [row[1].id for row in rows], now)
-    for line, listing, variant, user_name, shop, cover_key in rows:
-        variant_missing = line.variant_id is not None and (
-            variant is None or variant.listing_id != listing.id
-        )
-        hold = held.get(listing.id)
-        offer = _held(_offer(listing, None if variant_missing else variant, now), hold, owner)
-        problem = _problem(owner, line, listing, variant_missing, offer)
-        if problem is None and hold is not None and hold.buyer_id != owner.user_id:
-            problem = PROBLEM_RESERVED
+    ready_listings: dict[tuple[int, int | None], list[Listing]] = {}
+    for line, user_name, shop, cover_key in rows:
+        listing = facts.listings[line.listing_id]
+        want = purchasable.Want(line.listing_id, line.variant_id, line.quantity)
+        quote = purchasable.judge_loaded(facts, want, owner.user_id, now)
+        problem = _problem(quote, line)
         key = (listing.seller_id, listing.shop_id)
         group = groups.get(key)
         if group is None:
@@ -747,32 +687,33 @@ def view(session: Session, owner: CartOwner | int, *, now: datetime | None = Non
                 seller_name=shop.name if shop else user_name,
                 shop_slug=shop.slug if shop else None,
             )
+            ready_listings[key] = []
+        if problem is None:
+            ready_listings[key].append(listing)
         group.lines.append(
             LineView(
                 id=line.id,
                 listing_id=listing.id,
                 variant_id=line.variant_id,
                 title=listing.title,
-                variant_label=offer.label,
+                variant_label=quote.label,
                 kind=listing.kind,
                 cover_key=cover_key,
-                unit_price_cents=offer.price_cents,
-                was_price_cents=offer.was_price_cents,
+                unit_price_cents=quote.price_cents,
+                was_price_cents=quote.was_price_cents,
                 seen_price_cents=line.seen_price_cents,
                 quantity=line.quantity,
-                max_quantity=0
-                if problem in (PROBLEM_OWN, PROBLEM_UNAVAILABLE)
-                else _max_for(listing, offer),
-                line_total_cents=offer.price_cents * line.quantity,
+                max_quantity=quote.max_quantity,
+                line_total_cents=quote.price_cents * line.quantity,
                 problem=problem,
+                problem_params=dict(quote.params),
                 pickup=listing.pickup,
                 local_delivery_fee_cents=listing.local_delivery_fee_cents,
                 courier_fee_cents=listing.courier_fee_cents,
             )
         )
     finished = []
-    for group in groups.values():
-        ready = group.ready_lines
+    for key, group in groups.items():
         finished.append(
             SellerGroup(
                 seller_id=group.seller_id,
@@ -780,8 +721,8 @@ def view(session: Session, owner: CartOwner | int, *, now: datetime | None = Non
                 seller_name=group.seller_name,
                 shop_slug=group.shop_slug,
                 lines=group.lines,
-                subtotal_cents=sum(line.line_total_cents for line in ready),
-                delivery=_delivery(ready),
+                subtotal_cents=sum(line.line_total_cents for line in group.ready_lines),
+                delivery=_delivery(ready_listings[key]),
             )
         )
     all_lines = [line for group in finished for line in group.lines]

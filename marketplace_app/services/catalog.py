@@ -6,7 +6,7 @@ milestone); this module answers the pages a visitor clicks through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_
@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 
 from marketplace_app.models import Category, Listing, ListingImage, Shop, User
 from marketplace_app.models.types import utcnow
+from marketplace_app.services import listing_access, purchasable
 from marketplace_app.services.errors import NotFound
 
-PUBLIC_STATUSES = ("active", "sold")
 MAX_PAGE = 60
 
 
@@ -58,7 +58,12 @@ class SellerCard:
 
 @dataclass(frozen=True)
 class ListingDetail:
-    """Everything the listing page shows (never the exact pickup spot)."""
+    """Everything the listing page shows (never the exact pickup spot).
+
+    ``price_cents`` is the card's price (a product's lowest, "from");
+    ``quotes`` says, per variant (or once for a resident's item), whether
+    the viewer can buy it now and at what price (:mod:`purchasable`).
+    """
 
     id: int
     title: str
@@ -84,28 +89,7 @@ class ListingDetail:
     published_at: datetime | None
     is_own: bool
     view_count: int = 0
-
-
-def effective_price(listing: Listing, now: datetime | None = None) -> tuple[int, int | None]:
-    """The price to pay now and, during a sale, the regular price struck through.
-
-    Args:
-        listing: the listing.
-        now: the moment to price at (defaults to now).
-
-    Returns:
-        (price_cents, was_price_cents or None).
-    """
-    now = now or utcnow()
-    sale = listing.sale_price_cents
-    if (
-        sale is not None
-        and sale < listing.price_cents
-        and (listing.sale_starts_at is None or listing.sale_starts_at <= now)
-        and (listing.sale_ends_at is None or now < listing.sale_ends_at)
-    ):
-        return sale, listing.price_cents
-    return listing.price_cents, None
+    quotes: list[purchasable.Quote] = field(default_factory=list)
 
 
 def list_categories(session: Session) -> list[Category]:
@@ -141,7 +125,7 @@ def cards(rows) -> list[Card]:
 
 def _to_card(row, now: datetime) -> Card:
     listing, cover_key, seller_name, shop_name = row
-    price, was = effective_price(listing, now)
+    price, was = purchasable.listing_price(listing, now)
     return Card(
         id=listing.id,
         title=listing.title,
@@ -246,7 +230,7 @@ def listing_detail(session: Session, listing_id: int, viewer_id: int | None) -> 
     is_own = listing is not None and viewer_id is not None and listing.seller_id == viewer_id
     if listing is None or listing.status == "removed":
         raise NotFound()
-    if listing.status not in PUBLIC_STATUSES and not is_own:
+    if not listing_access.is_public(listing) and not is_own:
         raise NotFound()
     images = session.exec(
         select(ListingImage)
@@ -254,7 +238,7 @@ def listing_detail(session: Session, listing_id: int, viewer_id: int | None) -> 
         .order_by(ListingImage.position)
     ).all()
     category = session.get(Category, listing.category_id)
-    price, was = effective_price(listing)
+    price, was = purchasable.listing_price(listing)
     return ListingDetail(
         id=listing.id,
         title=listing.title,
@@ -280,4 +264,5 @@ def listing_detail(session: Session, listing_id: int, viewer_id: int | None) -> 
         published_at=listing.published_at,
         is_own=is_own,
         view_count=listing.view_count,
+        quotes=purchasable.listing_quotes(session, listing.id, buyer_id=viewer_id),
     )

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -63,7 +62,6 @@ from marketplace_app.models import (
     Listing,
     ListingImage,
     ListingVariant,
-    Offer,
     Order,
     OrderGroup,
     OrderLine,
@@ -74,13 +72,12 @@ from marketplace_app.models import (
 from marketplace_app.models.orders import PAYMENT_METHODS
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import (
-    catalog,
     commission,
     fulfilment,
     inbox,
     offer_holds,
     offers,
-    products,
+    purchasable,
     sanctions,
 )
 from marketplace_app.services.errors import NotFound, ValidationFailed
@@ -109,6 +106,20 @@ E_SLOT_GONE = "error.checkout_slot_gone"
 E_CHOOSE_ADDRESS = "error.checkout_choose_address"
 E_CHOOSE_PAYMENT = "error.checkout_choose_payment"
 E_NOTHING_TO_PAY = "error.checkout_nothing_to_pay"
+E_BLOCKED = "error.checkout_blocked"
+E_CHOOSE_VARIANT = "error.checkout_choose_variant"
+
+# How checkout words each of purchasable's problems for a line.
+_LINE_ERRORS = {
+    purchasable.OWN: E_OWN_ITEM,
+    purchasable.UNAVAILABLE: E_UNAVAILABLE,
+    purchasable.SOLD: E_SOLD_OUT,
+    purchasable.BLOCKED: E_BLOCKED,
+    purchasable.CHOOSE_VARIANT: E_CHOOSE_VARIANT,
+    purchasable.SOLD_OUT: E_SOLD_OUT,
+    purchasable.RESERVED: offer_holds.E_RESERVED,
+    purchasable.ABOVE_STOCK: E_ONLY_LEFT,
+}
 
 
 _LISTINGS, _VARIANTS = Listing.__table__, ListingVariant.__table__
@@ -370,79 +381,22 @@ class _Part:
         return sum(line.total for line in self.lines)
 
 
-def _rows(session: Session, buyer_id: int) -> list[tuple[CartLine, Listing, ListingVariant | None]]:
+def _rows(session: Session, buyer_id: int) -> list[tuple[CartLine, Listing]]:
     return list(
         session.exec(
-            select(CartLine, Listing, ListingVariant)
+            select(CartLine, Listing)
             .join(Cart, col(Cart.id) == CartLine.cart_id)
             .join(Listing, col(Listing.id) == CartLine.listing_id)
-            .outerjoin(ListingVariant, col(ListingVariant.id) == CartLine.variant_id)
             .where(Cart.user_id == buyer_id)
             .order_by(col(CartLine.added_at), col(CartLine.id))
         ).all()
     )
 
 
-def _only_variants(session: Session, listing_ids: list[int]) -> dict[int, list[ListingVariant]]:
-    """Variants of products whose cart line names none (usable only when there is one)."""
-    found: dict[int, list[ListingVariant]] = defaultdict(list)
-    if listing_ids:
-        for v in session.exec(
-            select(ListingVariant).where(col(ListingVariant.listing_id).in_(listing_ids))
-        ).all():
-            found[v.listing_id].append(v)
-    return found
-
-
-def _price(
-    listing: Listing, variant: ListingVariant | None, now: datetime
-) -> tuple[int, int | None]:
-    if variant is None:
-        return catalog.effective_price(listing, now)
-    sale = variant.sale_price_cents if products.sale_is_on(listing, now) else None
-    if sale is not None and sale < variant.price_cents:
-        return sale, variant.price_cents
-    return variant.price_cents, None
-
-
-def _stock_problem(stock: int, quantity: int) -> tuple[str, dict] | None:
-    if stock <= 0:
-        return E_SOLD_OUT, {}
-    if quantity > stock:
-        return E_ONLY_LEFT, {"left": stock}
-    return None
-
-
-def _judge(line: _Line, buyer_id: int, shop: Shop | None) -> None:
-    """Set ``line.problem`` when the line cannot be ordered as it is."""
-    listing = line.listing
-    if listing.seller_id == buyer_id:
-        line.problem = E_OWN_ITEM
-    elif listing.status == "sold":
-        line.problem = E_SOLD_OUT
-    elif (
-        listing.status != "active"
-        or listing.deleted_at is not None
-        or (listing.shop_id is not None and (shop is None or shop.status != "approved"))
-        or (listing.kind == "shop" and line.variant is None)
-    ):
-        line.problem = E_UNAVAILABLE
-    else:
-        found = _stock_problem(line.stock, line.cart_line.quantity)
-        if found:
-            line.problem, line.params = found
-
-
-def _apply_hold(line: _Line, hold: Offer | None, buyer_id: int, now: datetime) -> None:
-    """Price a line held for this buyer by an accepted offer; refuse one held for another."""
-    if hold is None or line.listing.kind != "secondhand":
-        return
-    if hold.buyer_id == buyer_id:
-        line.was_price_cents = line.unit_price_cents
-        line.unit_price_cents = hold.agreed_cents
-        line.offer_id = hold.id
-    elif line.problem is None:
-        line.problem, line.params = offer_holds.E_RESERVED, offer_holds.reserved_params(hold, now)
+def _line_error(quote: purchasable.Quote) -> tuple[str, dict] | None:
+    if quote.problem is None:
+        return None
+    return _LINE_ERRORS[quote.problem], dict(quote.params)
 
 
 def _parts(
@@ -460,27 +414,23 @@ def _parts(
     if seen is not None:
         rows = [r for r in rows if r[0].id in seen]
     missing = set(seen or ()) - {r[0].id for r in rows}
-    bare = [lst.id for cl, lst, v in rows if v is None and lst.kind == "shop"]
-    variants = _only_variants(session, bare)
-    shop_ids = {lst.shop_id for _, lst, _ in rows if lst.shop_id}
-    shops = (
-        {s.id: s for s in session.exec(select(Shop).where(col(Shop.id).in_(shop_ids))).all()}
-        if shop_ids
-        else {}
-    )
+    facts = purchasable.load(session, [lst.id for _, lst in rows], buyer_id, now)
     by_key: dict[str, _Part] = {}
-    held = offer_holds.holds(session, [lst.id for _, lst, _ in rows], now)
-    for cart_line, listing, variant in rows:
-        if variant is not None and variant.listing_id != listing.id:
-            variant = None
-        if variant is None and listing.kind == "shop" and len(variants[listing.id]) == 1:
-            variant = variants[listing.id][0]
-        price, was = _price(listing, variant, now)
-        stock = variant.stock if variant is not None else listing.stock
-        line = _Line(cart_line, listing, variant, price, was, stock)
-        shop = shops.get(listing.shop_id) if listing.shop_id else None
-        _judge(line, buyer_id, shop)
-        _apply_hold(line, held.get(listing.id), buyer_id, now)
+    for cart_line, listing in rows:
+        want = purchasable.Want(listing.id, cart_line.variant_id, cart_line.quantity)
+        quote = purchasable.judge_loaded(facts, want, buyer_id, now)
+        line = _Line(
+            cart_line,
+            listing,
+            facts.variant(listing.id, quote.variant_id),
+            quote.price_cents,
+            quote.was_price_cents,
+            quote.stock,
+            offer_id=quote.offer_id,
+        )
+        found = _line_error(quote)
+        if found:
+            line.problem, line.params = found
         if line.problem is None and seen is not None:
             shown = seen[cart_line.id]
             if shown.unit_price_cents != line.unit_price_cents:
@@ -490,6 +440,7 @@ def _parts(
         key = part_key(listing)
         part = by_key.get(key)
         if part is None:
+            shop = facts.shops.get(listing.shop_id) if listing.shop_id else None
             part = by_key[key] = _Part(key, listing.seller_id, shop, [])
         part.lines.append(line)
     for part in by_key.values():
@@ -719,6 +670,7 @@ def _take_stock(
         (line for part in parts for line in part.lines),
         key=lambda x: (x.listing.id, x.variant.id if x.variant else 0),
     )
+    shops = {line.listing.id: part.shop for part in parts for line in part.lines}
     for line in lines:
         params = {"b_listing": line.listing.id, "b_qty": line.cart_line.quantity, "b_now": now}
         taken = conn.execute(_TAKE_FROM_LISTING, params).rowcount
@@ -727,36 +679,43 @@ def _take_stock(
                 _TAKE_FROM_VARIANT, {**params, "b_variant": line.variant.id}
             ).rowcount
         if taken != 1:
-            problems[f"line:{line.cart_line.id}"] = _why_not(session, line)
+            problems[f"line:{line.cart_line.id}"] = _why_not(
+                session, line, shops[line.listing.id], buyer_id, now
+            )
     held = offer_holds.holds(
         session, [line.listing.id for line in lines if line.listing.kind == "secondhand"], now
     )
     for line in lines:
-        hold = held.get(line.listing.id)
         field_name = f"line:{line.cart_line.id}"
-        if hold is not None and hold.buyer_id != buyer_id and field_name not in problems:
-            problems[field_name] = (offer_holds.E_RESERVED, offer_holds.reserved_params(hold, now))
+        reserved = purchasable.held_for_another(
+            line.listing, held.get(line.listing.id), buyer_id, now
+        )
+        if reserved is not None and field_name not in problems:
+            problems[field_name] = (_LINE_ERRORS[reserved[0]], reserved[1])
     return problems
 
 
-def _why_not(session: Session, line: _Line) -> tuple[str, dict]:
-    """Why a conditional UPDATE took nothing: read the row as it is now.
+def _why_not(session: Session, line: _Line, shop: Shop | None, buyer_id: int, now) -> tuple:
+    """Why a conditional UPDATE took nothing: judge the rows as they are now.
 
     A variant's own stock is the one that binds (this transaction may already
     have taken from its listing's summed stock for this or another line).
     """
-    listings_t, variants_t = Listing.__table__, ListingVariant.__table__
-    status, stock = session.execute(
-        select(listings_t.c.status, listings_t.c.stock).where(listings_t.c.id == line.listing.id)
-    ).one()
+    session.refresh(line.listing)
+    variants = []
     if line.variant is not None:
-        stock = session.execute(
-            select(variants_t.c.stock).where(variants_t.c.id == line.variant.id)
-        ).scalar_one()
-    if status not in ("active", "sold"):
-        return E_UNAVAILABLE, {}
-    found = _stock_problem(0 if status == "sold" else stock, line.cart_line.quantity)
-    return found or (E_SOLD_OUT, {})
+        session.refresh(line.variant)
+        variants = [line.variant]
+    quote = purchasable.judge(
+        line.listing,
+        line.variant.id if line.variant is not None else None,
+        variants=variants,
+        shop=shop,
+        buyer_id=buyer_id,
+        quantity=line.cart_line.quantity,
+        now=now,
+    )
+    return _line_error(quote) or (E_SOLD_OUT, {})
 
 
 def _number(conn, now: datetime) -> str:

@@ -47,7 +47,13 @@ from marketplace_app.i18n.formatting import money
 from marketplace_app.models import Listing, Offer, OfferTransition, User
 from marketplace_app.models.offers import OFFER_LIVE
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import blocks, carts, catalog, inbox, listings, offer_holds
+from marketplace_app.services import (
+    carts,
+    inbox,
+    listings,
+    offer_holds,
+    purchasable,
+)
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.services.sanctions import require_good_standing
 from marketplace_app.settings import settings
@@ -125,7 +131,23 @@ def link(tab: str = "made") -> str:
 
 def price_now(listing: Listing, now: datetime) -> int:
     """The item's price at ``now`` (its sale price while a sale runs)."""
-    return catalog.effective_price(listing, now)[0]
+    return purchasable.listing_price(listing, now)[0]
+
+
+def _buyable(session: Session, listing: Listing, buyer_id: int, now: datetime) -> None:
+    """Refuse an offer move on an item the buyer could not buy (a hold is the offers' own matter).
+
+    Raises:
+        ValidationFailed: ``_form``: the buyer's own item, a block between
+            them, or an item that is not on sale (sold, paused, out of stock).
+    """
+    quote = purchasable.quote(session, listing.id, buyer_id=buyer_id, now=now)
+    if quote.problem == purchasable.OWN:
+        raise ValidationFailed({FORM: E_OWN})
+    if quote.problem == purchasable.BLOCKED:
+        raise ValidationFailed({FORM: E_BLOCKED})
+    if quote.problem not in (None, purchasable.RESERVED):
+        raise ValidationFailed({FORM: E_UNAVAILABLE})
 
 
 def _parse(text: object, field: str) -> int:
@@ -251,12 +273,7 @@ def make_offer(
     listing = offerable(session, listing_id)
     if listing.kind != "secondhand" or not listing.negotiable:
         raise ValidationFailed({FORM: E_NOT_NEGOTIABLE})
-    if listing.seller_id == buyer_id:
-        raise ValidationFailed({FORM: E_OWN})
-    if listing.status != "active" or listing.stock <= 0:
-        raise ValidationFailed({FORM: E_UNAVAILABLE})
-    if blocks.is_blocked(session, buyer_id, listing.seller_id):
-        raise ValidationFailed({FORM: E_BLOCKED})
+    _buyable(session, listing, buyer_id, now)
     amount = _parse(amount_text, AMOUNT)
     price = price_now(listing, now)
     floor = floor_cents(price)
@@ -320,13 +337,12 @@ def _mine(session: Session, user_id: int, offer_id: object, side: str) -> Offer:
     return offer
 
 
-def _live_listing(session: Session, offer: Offer) -> Listing:
+def _live_listing(session: Session, offer: Offer, now: datetime) -> Listing:
     """The offer's listing, when it can still be agreed on."""
     listing = session.get(Listing, offer.listing_id)
-    if listing is None or listing.status != "active" or listing.stock <= 0:
+    if listing is None:
         raise ValidationFailed({FORM: E_UNAVAILABLE})
-    if blocks.is_blocked(session, offer.buyer_id, offer.seller_id):
-        raise ValidationFailed({FORM: E_BLOCKED})
+    _buyable(session, listing, offer.buyer_id, now)
     return listing
 
 
@@ -378,7 +394,7 @@ def _agree(
     offer = _mine(session, actor_id, offer_id, side)
     if not allowed(offer.status, "accepted", side):
         raise ServiceError(E_ILLEGAL)
-    listing = _live_listing(session, offer)
+    listing = _live_listing(session, offer, now)
     on_table = offer.amount_cents if side == SELLER else offer.counter_cents
     agreed = min(on_table, price_now(listing, now))
     _hold(session, offer, agreed, actor=side, actor_id=actor_id, now=now)
@@ -471,7 +487,7 @@ def counter(
     offer = _mine(session, seller_id, offer_id, SELLER)
     if not allowed(offer.status, "countered", SELLER):
         raise ServiceError(E_ILLEGAL)
-    listing = _live_listing(session, offer)
+    listing = _live_listing(session, offer, now)
     amount = _parse(amount_text, "counter")
     price = price_now(listing, now)
     if not offer.amount_cents < amount < price:

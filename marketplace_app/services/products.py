@@ -3,7 +3,9 @@
 A shop product is a :class:`~marketplace_app.models.Listing` of kind "shop"
 (no condition) whose seller is the shop's owner. It always has at least one
 :class:`~marketplace_app.models.ListingVariant` (e.g. 500 g / 1 kg); a product
-without real options has a single variant with an empty label.
+without real options has a single variant with an empty label
+(:func:`single_variant_values`, for paths that create products in bulk).
+Whether and at what price a variant can be bought is :mod:`purchasable`'s.
 
 Derived listing fields, kept right in the same transaction as every change:
 
@@ -391,6 +393,40 @@ def derive(listing: Listing, variants: Sequence[ListingVariant | _Variant]) -> N
         listing.sale_price_cents = lowest if lowest < listing.price_cents else None
     else:
         listing.sale_price_cents = None
+
+
+def single_variant_values(
+    listing_id: int,
+    price_cents: int,
+    stock: int,
+    created_at: datetime,
+    sale_price_cents: int | None = None,
+) -> dict[str, object]:
+    """The one unlabelled variant of a product without options, as column values.
+
+    Every path that creates a shop product without naming variants (the
+    catalog importer, the demo town) gives it this variant, so that every
+    product sells through a variant (see :mod:`purchasable`).
+
+    Args:
+        listing_id: the product.
+        price_cents: its price.
+        stock: its stock.
+        created_at: when the product was created.
+        sale_price_cents: its price during the product's sale window, if any.
+
+    Returns:
+        ``listing_variants`` column values (for a Core insert or ``ListingVariant(**...)``).
+    """
+    return {
+        "listing_id": listing_id,
+        "label": "",
+        "price_cents": price_cents,
+        "sale_price_cents": sale_price_cents,
+        "stock": stock,
+        "position": 0,
+        "created_at": created_at,
+    }
 
 
 def _recount_stock(session: Session, listing: Listing) -> None:
@@ -942,52 +978,3 @@ def product_details(
         listing.id: _detail(listing, slugs.get(listing.category_id, ""), by_listing[listing.id], 0)
         for listing in listings
     }
-
-
-@dataclass(frozen=True)
-class VariantOffer:
-    """A variant as a buyer sees it now: price to pay, struck-through price, stock."""
-
-    id: int
-    label: str
-    price_cents: int
-    was_price_cents: int | None
-    stock: int
-
-
-def sale_is_on(listing: Listing, now: datetime | None = None) -> bool:
-    """Whether the product's sale window is open at ``now``."""
-    now = now or utcnow()
-    return (listing.sale_starts_at is None or listing.sale_starts_at <= now) and (
-        listing.sale_ends_at is None or now < listing.sale_ends_at
-    )
-
-
-def variant_offers(
-    session: Session, listing_id: int, now: datetime | None = None
-) -> list[VariantOffer]:
-    """A public shop product's variants, priced at ``now``, in the shop's order.
-
-    Only for listings the public may see (active or sold); others give [].
-
-    Args:
-        session: any session.
-        listing_id: the product.
-        now: the moment to price at (defaults to now).
-
-    Returns:
-        One offer per variant; ``was_price_cents`` is set during a sale for
-        variants with a sale price.
-    """
-    listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status not in ("active", "sold"):
-        return []
-    on_sale = sale_is_on(listing, now)
-    offers = []
-    for v in _variants(session, listing.id):
-        sale = v.sale_price_cents if on_sale else None
-        if sale is not None and sale < v.price_cents:
-            offers.append(VariantOffer(v.id, v.label, sale, v.price_cents, v.stock))
-        else:
-            offers.append(VariantOffer(v.id, v.label, v.price_cents, None, v.stock))
-    return offers

@@ -47,7 +47,7 @@ from sqlmodel import Session, select
 from marketplace_app.models import Category, Listing, ListingImage, Shop, User
 from marketplace_app.models.catalog import CONDITIONS
 from marketplace_app.models.types import UTCDateTime, utcnow
-from marketplace_app.services import catalog, geo
+from marketplace_app.services import catalog, geo, purchasable
 from marketplace_app.services.search_text import (
     MAX_QUERY_CHARS,
     Term,
@@ -168,7 +168,7 @@ def clean_query(query: SearchQuery) -> SearchQuery:
 
 # -- SQL building ----------------------------------------------------------------------
 
-# A sale price applies (see catalog.effective_price); then it is the price to pay.
+# A sale price applies (see purchasable.listing_price); then it is the price to pay.
 _ON_SALE = (
     "(l.sale_price_cents IS NOT NULL AND l.sale_price_cents < l.price_cents"
     " AND (l.sale_starts_at IS NULL OR l.sale_starts_at <= :now)"
@@ -754,7 +754,7 @@ def similar(session: Session, listing_id: int, *, limit: int = 8) -> list[catalo
     listing = session.get(Listing, listing_id)
     if listing is None or listing.category_id is None:
         return []
-    price, _was = catalog.effective_price(listing)
+    price, _was = purchasable.listing_price(listing)
     origin = (
         (listing.public_lat, listing.public_lon)
         if listing.public_lat is not None and listing.public_lon is not None

@@ -17,7 +17,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
-from marketplace_app.services import carts, media
+from marketplace_app.services import carts, media, purchasable
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.state.guard import public, run_read, run_write
 from marketplace_app.state.session import LocaleState, SessionState, cart_owner
@@ -91,7 +91,7 @@ def whole_number(value: object, low: int, high: int) -> int | None:
 def _problem_text(line: carts.LineView, lang: str) -> str:
     if line.problem is None:
         return ""
-    if line.problem == carts.PROBLEM_ABOVE_STOCK:
+    if line.problem == purchasable.ABOVE_STOCK:
         return translate(lang, "cart.problem.above_stock", count=line.max_quantity)
     if line.problem == carts.PROBLEM_PRICE_UP:
         return translate(
@@ -100,7 +100,7 @@ def _problem_text(line: carts.LineView, lang: str) -> str:
             old=money(line.seen_price_cents, lang),
             new=money(line.unit_price_cents, lang),
         )
-    return translate(lang, f"cart.problem.{line.problem}")
+    return translate(lang, f"cart.problem.{line.problem}", **line.problem_params)
 
 
 def _line_row(line: carts.LineView, lang: str, error: str) -> CartLineRow:

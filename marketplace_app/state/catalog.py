@@ -9,7 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
-from marketplace_app.services import carts, catalog, geo, media, products, recent, search
+from marketplace_app.services import carts, catalog, geo, media, recent, search
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.settings import settings
 from marketplace_app.state.cart import whole_number
@@ -18,17 +18,18 @@ from marketplace_app.state.messages import response_text
 from marketplace_app.state.origin import origin_for
 from marketplace_app.state.session import LocaleState, SessionState, cart_owner
 from marketplace_app.state.views import (
+    BuyView,
     CardView,
     CategoryView,
     DeliveryView,
     ImageView,
     VariantView,
+    buy_view,
     card_view,
     category_view,
     delivery_views,
     member_since,
     price_text,
-    stock_text,
     variant_view,
 )
 
@@ -126,15 +127,17 @@ class ListingState(rx.State):
 
     link_copied: bool = False
 
-    # Add to cart: why it is not possible ("own", "inactive", "sold_out" or ""),
-    # the most one line may hold, and the outcome of the last add.
+    # Add to cart, from purchasable's verdict for the shown variant: why it is
+    # not possible (a problem code, "" when it is) in words, the most one line
+    # may hold, and the outcome of the last add.
     is_shop: bool = False
     cart_block: str = ""
+    cart_block_text: str = ""
     quantity_max: int = 1
     adding: bool = False
     cart_note: str = ""
     cart_error: str = ""
-    _variant_stock: dict[int, int] = {}
+    _buy: dict[int, BuyView] = {}
 
     @rx.event
     @public
@@ -154,31 +157,21 @@ class ListingState(rx.State):
     @public
     def select_variant(self, variant_id: int):
         """Show the price and stock of the chosen variant (one already on the page)."""
-        chosen = next((v for v in self.variants if v.id == variant_id), None)
-        if chosen is not None:
-            self._pick(chosen)
+        if isinstance(variant_id, int) and variant_id in self._buy:
+            self._pick(variant_id)
             self.cart_note = ""
             self.cart_error = ""
 
-    def _pick(self, variant: VariantView) -> None:
-        self.variant_id = variant.id
-        self.price = variant.price
-        self.was_price = variant.was_price
-        self.stock_label = variant.stock
-        self._cart_limits()
-
-    def _cart_limits(self) -> None:
-        """Whether (and how many) the caller may add, for the listing or chosen variant."""
-        stock = self._variant_stock.get(self.variant_id, 0) if self.variants else self.stock
-        if self.is_own:
-            self.cart_block = "own"
-        elif self.status != "active":
-            self.cart_block = "inactive"
-        elif stock <= 0:
-            self.cart_block = "sold_out"
-        else:
-            self.cart_block = ""
-        self.quantity_max = max(1, min(stock, carts.MAX_QUANTITY)) if self.is_shop else 1
+    def _pick(self, variant_id: int) -> None:
+        """Show what the viewer may buy of one variant (0: the listing itself)."""
+        buy = self._buy[variant_id]
+        self.variant_id = variant_id
+        self.price = buy.price
+        self.was_price = buy.was_price
+        self.stock_label = buy.stock_label
+        self.cart_block = buy.block
+        self.cart_block_text = buy.block_text
+        self.quantity_max = buy.quantity_max
 
     @rx.event
     @public
@@ -254,13 +247,19 @@ class ListingState(rx.State):
             self.loading = False
             return
         self._show(detail, lang)
-        offers = await run_read(products.variant_offers, listing_id)
-        self._variant_stock = {o.id: o.stock for o in offers}
-        self.variants = [variant_view(o, lang) for o in offers]
-        self.variant_id = 0
-        if self.variants:
-            self._pick(next((v for v in self.variants if not v.sold_out), self.variants[0]))
-        self._cart_limits()
+        self._buy = {q.variant_id or 0: buy_view(q, lang) for q in detail.quotes}
+        choosable = [q for q in detail.quotes if q.variant_id is not None]
+        # A product without options has one unlabelled variant: nothing to choose.
+        self.variants = (
+            [variant_view(q, lang) for q in choosable]
+            if len(choosable) > 1 or any(q.label for q in choosable)
+            else []
+        )
+        first = next(
+            (q for q in detail.quotes if q.ok), detail.quotes[0] if detail.quotes else None
+        )
+        if first is not None:
+            self._pick(first.variant_id or 0)
         self.listing_id = listing_id
         self.distance = _distance_label(detail, origin_for(user))
         self.found = True
@@ -284,7 +283,6 @@ class ListingState(rx.State):
         self.district = d.district
         self.stock = d.stock
         self.is_shop = d.kind == "shop"
-        self.stock_label = stock_text(d.stock, lang) if d.kind == "shop" else ""
         self.negotiable = d.negotiable
         self.images = [
             ImageView(src=media.url(key, 800), srcset=media.srcset(key), alt=alt)

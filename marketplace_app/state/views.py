@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date, money
-from marketplace_app.services import catalog, geo, media, products
+from marketplace_app.services import catalog, geo, media, purchasable
 
 # At or below this many, buyers are told only a few are left.
 LOW_STOCK = 3
@@ -77,15 +77,47 @@ def stock_text(stock: int, lang: str) -> str:
     return translate(lang, "listing.in_stock", count=stock)
 
 
-def variant_view(offer: products.VariantOffer, lang: str) -> VariantView:
+def variant_view(quote: purchasable.Quote, lang: str) -> VariantView:
     """A variant priced and stocked for display."""
     return VariantView(
-        id=offer.id,
-        label=offer.label,
-        price=price_text(offer.price_cents, lang),
-        was_price=money(offer.was_price_cents, lang) if offer.was_price_cents else "",
-        stock=stock_text(offer.stock, lang),
-        sold_out=offer.stock <= 0,
+        id=quote.variant_id or 0,
+        label=quote.label,
+        price=price_text(quote.price_cents, lang),
+        was_price=money(quote.was_price_cents, lang) if quote.was_price_cents else "",
+        stock=stock_text(quote.stock, lang),
+        sold_out=quote.stock <= 0,
+    )
+
+
+@dataclass
+class BuyView:
+    """What the listing page offers the viewer for one variant (or a resident's item).
+
+    Attributes:
+        block: purchasable's problem code ("" when it can be added to the cart).
+        block_text: that problem in words.
+        quantity_max: the most the quantity box allows.
+    """
+
+    price: str
+    was_price: str
+    stock_label: str
+    block: str
+    block_text: str
+    quantity_max: int
+
+
+def buy_view(quote: purchasable.Quote, lang: str) -> BuyView:
+    """The listing page's price, stock and add-to-cart verdict from a quote."""
+    return BuyView(
+        price=price_text(quote.price_cents, lang),
+        was_price=money(quote.was_price_cents, lang) if quote.was_price_cents else "",
+        stock_label="" if quote.one_off else stock_text(quote.stock, lang),
+        block=quote.problem or "",
+        block_text=translate(lang, f"cart.block.{quote.problem}", **quote.params)
+        if quote.problem
+        else "",
+        quantity_max=max(1, quote.max_quantity),
     )
 
 

@@ -10,7 +10,8 @@ What is checked:
 
 - stock is conserved: for every listing and variant, stock on the shelf plus the
   units held by orders that are not cancelled equals the baseline, and no stock
-  is negative; a product's stock is the sum of its variants';
+  is negative; a product's stock is the sum of its variants', and every shop
+  product has at least one variant (the one it sells through);
 - every ledger transaction has at least two entries summing to zero;
 - the escrow account's balance equals the money of held escrow orders (paid and
   not yet completed, cancelled or refunded), order by order;
@@ -92,6 +93,10 @@ def stock_problems(session: Session, baseline: dict[StockKey, int] | None) -> li
         stock = session.get(Listing, listing_id).stock
         if stock != total:
             problems.append(f"listing {listing_id} stock {stock} != its variants' {total}")
+    for listing_id in session.exec(
+        select(Listing.id).where(Listing.kind == "shop", col(Listing.id).not_in(list(sums)))
+    ).all():
+        problems.append(f"shop product {listing_id} has no variant to sell")
     return problems
 
 

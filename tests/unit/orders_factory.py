@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from marketplace_app.db import read_session, write_session
 from marketplace_app.models import (
@@ -46,7 +46,11 @@ def make_listing(
     variants: list[tuple[str, int, int]] | None = None,
     category_id: int | None = None,
 ) -> Listing:
-    """A live listing; ``variants`` as (label, price, stock) make it a product with variants."""
+    """A live listing; ``variants`` as (label, price, stock) make it a product with variants.
+
+    A shop product without ``variants`` gets its one unlabelled variant, as
+    every path that creates products gives it.
+    """
     listing = Listing(
         seller_id=seller.id,
         shop_id=shop.id if shop else None,
@@ -61,6 +65,8 @@ def make_listing(
     )
     session.add(listing)
     session.flush()
+    if kind == "shop" and not variants:
+        variants = [("", price, stock)]
     if variants:
         add_variants(session, listing, [(*v, None) for v in variants])
         listing.stock = sum(v[2] for v in variants)
@@ -125,6 +131,15 @@ def _take(session: Session, listing: Listing, variant: ListingVariant | None, qt
         session.add(listing)
 
 
+def _only_variant(session: Session, listing: Listing) -> ListingVariant | None:
+    """The variant a product without options sells through (as checkout takes it)."""
+    if listing.kind != "shop":
+        return None
+    stmt = select(ListingVariant).where(ListingVariant.listing_id == listing.id)
+    found = session.exec(stmt).all()
+    return found[0] if len(found) == 1 else None
+
+
 def place(
     session: Session,
     buyer: User,
@@ -144,7 +159,11 @@ def place(
     priced = []
     for given, given_variant, qty in lines:
         listing = session.get(Listing, given.id)
-        variant = session.get(ListingVariant, given_variant.id) if given_variant else None
+        variant = (
+            session.get(ListingVariant, given_variant.id)
+            if given_variant
+            else _only_variant(session, listing)
+        )
         _take(session, listing, variant, qty)
         unit = variant.price_cents if variant is not None else listing.price_cents
         subtotal += unit * qty

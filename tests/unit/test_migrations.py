@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import Column, Index, Integer, MetaData, String, inspect
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect
 from sqlmodel import SQLModel
 
 from marketplace_app import migrations
@@ -99,3 +101,60 @@ def test_what_counts_as_the_search_index():
     assert not migrations.is_search_index("ix_listings_status_created_at", "index")
     assert not migrations.is_search_index("listing_search", "column")
     assert not migrations.is_search_index(None, "index")
+
+
+def _insert(conn, table_name: str, **values) -> int:
+    """Insert a row into a table as it is at this revision (other required columns filled)."""
+    table = Table(table_name, MetaData(), autoload_with=conn)
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        if column.server_default is not None:
+            continue
+        python_type = column.type.python_type
+        row[column.name] = (
+            datetime(2026, 1, 1, tzinfo=UTC)
+            if python_type is datetime
+            else {int: 0, bool: False, str: ""}.get(python_type, "")
+        )
+    return conn.execute(table.insert().values(row)).inserted_primary_key[0]
+
+
+def test_shop_products_without_variants_get_their_one_variant(fresh_url):
+    """Products made before every product had a variant are sold through one afterwards."""
+    migrations.upgrade(fresh_url, "5ba7697f462e")
+    with get_engines(fresh_url)[1].begin() as conn:
+        owner = _insert(conn, "users", name="O", email="o@x.org", role="user", locale="en")
+        listing = {"seller_id": owner, "category_id": _insert(conn, "categories", slug="food")}
+        listing.update(status="active", kind="shop")
+        plain = _insert(
+            conn,
+            "listings",
+            **listing,
+            title="Bread",
+            price_cents=900,
+            sale_price_cents=800,
+            stock=7,
+        )
+        sized = _insert(conn, "listings", **listing, title="Honey", price_cents=1800, stock=3)
+        small = {"listing_id": sized, "label": "250 g", "price_cents": 1800, "stock": 3}
+        _insert(conn, "listing_variants", **small)
+        listing.update(kind="secondhand", condition="good")
+        item = _insert(conn, "listings", **listing, title="Chair", price_cents=5000, stock=1)
+        cart = _insert(conn, "carts", user_id=owner)
+        line = {"cart_id": cart, "listing_id": plain, "quantity": 2, "seen_price_cents": 800}
+        line_id = _insert(conn, "cart_lines", **line)
+    migrations.upgrade(fresh_url)
+    with get_engines(fresh_url)[0].connect() as conn:
+        variants = conn.exec_driver_sql(
+            "SELECT listing_id, label, price_cents, sale_price_cents, stock, id"
+            " FROM listing_variants ORDER BY listing_id"
+        ).all()
+        assert [tuple(v)[:5] for v in variants] == [
+            (plain, "", 900, 800, 7),
+            (sized, "250 g", 1800, None, 3),
+        ]
+        assert item not in [v[0] for v in variants]
+        in_cart = conn.exec_driver_sql(f"SELECT variant_id FROM cart_lines WHERE id = {line_id}")
+        assert in_cart.scalar() == variants[0][5]

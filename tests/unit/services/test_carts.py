@@ -21,7 +21,7 @@ from marketplace_app.models import (
     Shop,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import accounts, auth_sessions, carts
+from marketplace_app.services import accounts, auth_sessions, carts, products, purchasable
 from marketplace_app.services.carts import CartOwner
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.settings import settings
@@ -43,14 +43,36 @@ def make_listing(s: Session, seller_id: int, *, kind: str = "shop", **kw) -> Lis
     listing = Listing(seller_id=seller_id, kind=kind, **values)
     s.add(listing)
     s.flush()
+    if kind == "shop":  # a product without options sells through one unlabelled variant
+        s.add(
+            ListingVariant(
+                listing_id=listing.id,
+                label="",
+                price_cents=listing.price_cents,
+                stock=listing.stock,
+            )
+        )
+        s.flush()
     return listing
 
 
 def make_variant(s: Session, listing: Listing, label: str, price: int, stock: int, **kw):
+    """Give a product a labelled variant (replacing its unlabelled one); stock and price follow."""
+    for plain in s.exec(
+        select(ListingVariant).where(
+            ListingVariant.listing_id == listing.id, ListingVariant.label == ""
+        )
+    ).all():
+        s.delete(plain)
     variant = ListingVariant(
         listing_id=listing.id, label=label, price_cents=price, stock=stock, **kw
     )
     s.add(variant)
+    s.flush()
+    products.derive(
+        listing, s.exec(select(ListingVariant).where(ListingVariant.listing_id == listing.id)).all()
+    )
+    s.add(listing)
     s.flush()
     return variant
 
@@ -75,6 +97,9 @@ def town(db):
             stock=4,
             local_delivery_fee_cents=500,
         )
+        bread_v = s.exec(
+            select(ListingVariant.id).where(ListingVariant.listing_id == bread.id)
+        ).one()
         honey = make_listing(s, keeper.id, shop_id=shop.id, title="Honey", price_cents=1800)
         small = make_variant(s, honey, "250 g", 1800, 3)
         large = make_variant(s, honey, "500 g", 3200, 2, sale_price_cents=2900)
@@ -95,11 +120,25 @@ def town(db):
             "buyer": buyer.id,
             "shop": shop.id,
             "bread": bread.id,
+            "bread_v": bread_v,
             "honey": honey.id,
             "small": small.id,
             "large": large.id,
             "chair": chair.id,
         }
+
+
+def set_plain(listing_id: int, **values) -> None:
+    """Change a product without options (its one variant, and the listing's derived fields)."""
+    with write_session() as s:
+        listing = s.get(Listing, listing_id)
+        variant = s.exec(
+            select(ListingVariant).where(ListingVariant.listing_id == listing_id)
+        ).one()
+        for name, value in values.items():
+            setattr(variant, name, value)
+        products.derive(listing, [variant])
+        s.add_all([listing, variant])
 
 
 def tx(fn, *args, **kwargs):
@@ -140,7 +179,7 @@ def test_adding_again_raises_the_quantity_up_to_the_stock(town):
     tx(carts.add, me, town["bread"], None, 3)
     again = tx(carts.add, me, town["bread"], None, 3)
     assert (again.quantity, again.capped, again.available) == (4, True, 4)
-    assert list(lines_of(me).values()) == [(town["bread"], None, 4)]
+    assert list(lines_of(me).values()) == [(town["bread"], town["bread_v"], 4)]
 
 
 def test_a_one_off_stays_at_one(town):
@@ -182,7 +221,7 @@ def test_own_inactive_sold_out_and_drafts_cannot_be_added(town):
     me = CartOwner.user(town["buyer"])
     for status, expected in (
         ("paused", "error.cart_unavailable"),
-        ("sold", "error.cart_unavailable"),
+        ("sold", "error.cart_sold_out"),
     ):
         tx(lambda s, st=status: setattr(s.get(Listing, town["chair"]), "status", st))
         with pytest.raises(ValidationFailed) as info:
@@ -192,7 +231,7 @@ def test_own_inactive_sold_out_and_drafts_cannot_be_added(town):
         tx(lambda s, st=status: setattr(s.get(Listing, town["chair"]), "status", st))
         with pytest.raises(NotFound):
             tx(carts.add, me, town["chair"])
-    tx(lambda s: setattr(s.get(Listing, town["bread"]), "stock", 0))
+    set_plain(town["bread"], stock=0)
     with pytest.raises(ValidationFailed) as info:
         tx(carts.add, me, town["bread"])
     assert info.value.fields == {"_form": "error.cart_sold_out"}
@@ -231,8 +270,8 @@ def test_set_quantity_stays_within_stock_and_one_offs_stay_one(town):
 def test_a_line_above_stock_can_still_be_lowered(town):
     me = CartOwner.user(town["buyer"])
     line = tx(carts.add, me, town["bread"], None, 4).line_id
-    tx(lambda s: setattr(s.get(Listing, town["bread"]), "stock", 2))
-    assert read(carts.view, me).groups[0].lines[0].problem == carts.PROBLEM_ABOVE_STOCK
+    set_plain(town["bread"], stock=2)
+    assert read(carts.view, me).groups[0].lines[0].problem == purchasable.ABOVE_STOCK
     assert tx(carts.set_quantity, me, line, 3) == 3  # lower, though still above: allowed
     assert tx(carts.set_quantity, me, line, 2) == 2
     assert read(carts.view, me).groups[0].lines[0].ready
@@ -320,16 +359,16 @@ def test_changed_lines_are_flagged_never_dropped(town):
     tx(carts.add, me, town["bread"], None, 3)
     tx(carts.add, me, town["chair"])
     tx(carts.add, me, town["honey"], town["small"], 1)
+    set_plain(town["bread"], price_cents=1100)  # dearer
     with write_session() as s:
-        s.get(Listing, town["bread"]).price_cents = 1100  # dearer
         s.get(Listing, town["chair"]).status = "sold"
         s.get(ListingVariant, town["small"]).stock = 0
     view = read(carts.view, me)
     problems = {line.title: line.problem for group in view.groups for line in group.lines}
     assert problems == {
         "Bread": carts.PROBLEM_PRICE_UP,
-        "Chair": carts.PROBLEM_UNAVAILABLE,
-        "Honey": carts.PROBLEM_SOLD_OUT,
+        "Chair": purchasable.SOLD,
+        "Honey": purchasable.SOLD_OUT,
     }
     assert (view.total_cents, view.ready_count, view.problem_count, view.units) == (0, 0, 3, 5)
 
@@ -342,7 +381,7 @@ def test_changed_lines_are_flagged_never_dropped(town):
 def test_a_cheaper_price_is_simply_shown(town):
     me = CartOwner.user(town["buyer"])
     tx(carts.add, me, town["bread"])
-    tx(lambda s: setattr(s.get(Listing, town["bread"]), "price_cents", 500))
+    set_plain(town["bread"], price_cents=500)
     line = read(carts.view, me).groups[0].lines[0]
     assert line.ready and line.unit_price_cents == 500
 
@@ -395,7 +434,11 @@ def test_merge_adds_quantities_capped_at_stock_and_deletes_the_guest_cart(town):
     tx(carts.add, guest, town["honey"], town["small"], 2)
     assert tx(carts.merge_guest_cart, GUEST, town["buyer"]) == 6
     assert sorted(lines_of(me).values(), key=str) == sorted(
-        [(town["bread"], None, 4), (town["chair"], None, 1), (town["honey"], town["small"], 2)],
+        [
+            (town["bread"], town["bread_v"], 4),
+            (town["chair"], None, 1),
+            (town["honey"], town["small"], 2),
+        ],
         key=str,
     )
     with read_session() as s:
@@ -406,7 +449,7 @@ def test_merge_adds_quantities_capped_at_stock_and_deletes_the_guest_cart(town):
 def test_merge_keeps_the_lower_seen_price_so_a_rise_stays_flagged(town):
     me = CartOwner.user(town["buyer"])
     tx(carts.add, CartOwner.guest(GUEST), town["bread"])
-    tx(lambda s: setattr(s.get(Listing, town["bread"]), "price_cents", 1200))
+    set_plain(town["bread"], price_cents=1200)
     tx(carts.add, me, town["bread"])
     tx(carts.merge_guest_cart, GUEST, town["buyer"])
     line = read(carts.view, me).groups[0].lines[0]
@@ -419,7 +462,7 @@ def test_merging_own_items_keeps_them_flagged(town):
     tx(carts.merge_guest_cart, GUEST, town["neighbour"])
     view = read(carts.view, town["neighbour"])
     chair = next(line for g in view.groups for line in g.lines if line.title == "Chair")
-    assert chair.problem == carts.PROBLEM_OWN and chair.max_quantity == 0
+    assert chair.problem == purchasable.OWN and chair.max_quantity == 0
 
 
 def test_merge_ignores_missing_or_malformed_tokens(town):

@@ -28,6 +28,7 @@ from marketplace_app.services import (
     offer_holds,
     offer_lists,
     offers,
+    purchasable,
 )
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.services.sanctions import Restricted
@@ -398,7 +399,7 @@ def test_checkout_refuses_an_item_held_for_someone_else(town):
         assert part.lines[0].problem == offer_holds.E_RESERVED
         assert part.lines[0].problem_params == {"until": "11-03 09:00"}
         view = carts.view(s, town["olga"], now=NOW)
-        assert view.groups[0].lines[0].problem == carts.PROBLEM_RESERVED
+        assert view.groups[0].lines[0].problem == purchasable.RESERVED
     with pytest.raises(checkout.CheckoutRefused) as caught, write_session() as s:
         checkout.place(
             s,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
 from marketplace_app.models import Category, Listing, ListingImage, ListingVariant, Shop, ShopMember
-from marketplace_app.services import catalog, products
+from marketplace_app.services import products, purchasable
 from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.products import ProductInput, VariantInput
 from tests.unit.services.conftest import make_user
@@ -102,7 +102,7 @@ def test_listing_sale_price_is_the_lowest_payable_price(session, world):
     )
     listing = products.save_product(session, owner.id, shop.id, None, data)
     assert (listing.price_cents, listing.sale_price_cents) == (1000, 800)
-    assert catalog.effective_price(listing) == (800, 1000)
+    assert purchasable.listing_price(listing) == (800, 1000)
 
 
 def test_editing_updates_adds_and_removes_variants_and_swaps_labels(session, world):
@@ -228,28 +228,6 @@ def test_sale_window_is_read_in_town_time_and_stored_as_utc(session, world):
     assert products.local_time_text(listing.sale_starts_at) == "2030-05-01T08:00"
     with pytest.raises(ValueError):
         products.parse_local_time(datetime(2030, 1, 1))  # naive
-
-
-def test_variant_offers_follow_the_sale_window(session, world):
-    owner, _, shop = world
-    start = datetime.now(UTC) + timedelta(days=1)
-    listing = products.save_product(
-        session,
-        owner.id,
-        shop.id,
-        None,
-        product(sale_starts=start, sale_ends=start + timedelta(days=2)),
-    )
-    add_photo(session, listing.id)
-    products.set_published(session, owner.id, listing.id, True)
-    before = products.variant_offers(session, listing.id)
-    assert [(o.label, o.price_cents, o.was_price_cents) for o in before] == [
-        ("250 g", 1800, None),
-        ("500 g", 3250, None),
-    ]
-    during = products.variant_offers(session, listing.id, now=start + timedelta(hours=1))
-    assert [(o.price_cents, o.was_price_cents) for o in during] == [(1800, None), (2990, 3250)]
-    assert products.variant_offers(session, 123_456) == []
 
 
 # --- who may write --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from marketplace_app import migrations
 from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import Category, Listing, User
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import catalog, geo, importer, search
+from marketplace_app.services import geo, importer, purchasable, search
 from marketplace_app.services.search_text import query_terms
 
 CATALOG_SCRIPT = catalog_script()
@@ -92,7 +92,7 @@ def _load_rows(url: str) -> list[Row]:
                 category=slug,
                 kind=listing.kind,
                 condition=listing.condition,
-                price=catalog.effective_price(listing)[0],
+                price=purchasable.listing_price(listing)[0],
                 lat=listing.public_lat,
                 lon=listing.public_lon,
                 created_ts=listing.created_at.timestamp(),

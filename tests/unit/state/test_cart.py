@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.models import Cart, CartLine, Category, Listing, Shop
+from marketplace_app.models import Cart, CartLine, Category, Listing, Offer, Shop
+from marketplace_app.models.types import utcnow
 from marketplace_app.services import carts
 from marketplace_app.services.carts import CartOwner
 from marketplace_app.state.cart import CartState, whole_number
 from marketplace_app.state.catalog import ListingState
 from marketplace_app.state.session import SessionState
 from tests.unit.services.conftest import make_user
-from tests.unit.services.test_carts import make_listing, make_variant
+from tests.unit.services.test_carts import make_listing, make_variant, set_plain
 from tests.unit.state.conftest import call
 
 GUEST = "g" * 32
@@ -157,7 +160,17 @@ def test_own_sold_out_and_inactive_listings_offer_no_add(shop):
 
     with write_session() as s:
         s.get(Listing, shop["chair"]).status = "sold"
-    assert listing_page(shop["chair"], token=token).cart_block == "inactive"
+    chair = listing_page(shop["chair"], token=token)
+    assert chair.cart_block == "sold" and chair.cart_block_text
+
+
+def test_a_product_without_options_shows_no_choice_and_sells_its_one_variant(shop):
+    _, token = shop["buyer"]
+    bread = listing_page(shop["bread"], token=token)
+    assert bread.variants == [] and bread.variant_id and bread.cart_block == ""
+    call(bread, "add_to_cart", {"quantity": "2"})
+    assert bread.cart_error == "" and nav_count(bread) == 2
+    assert [line[2] for line in all_lines()] == [bread.variant_id]
 
 
 def test_a_guest_without_the_cart_cookie_is_told_why(shop):
@@ -172,8 +185,7 @@ def test_a_guest_without_the_cart_cookie_is_told_why(shop):
 def test_a_listing_sold_out_since_the_page_loaded_is_refused_with_a_message(shop):
     _, token = shop["buyer"]
     bread = listing_page(shop["bread"], token=token)
-    with write_session() as s:
-        s.get(Listing, shop["bread"]).stock = 0
+    set_plain(shop["bread"], stock=0)
     call(bread, "add_to_cart", {"quantity": "1"})
     assert bread.cart_error and nav_count(bread) == 0
 
@@ -228,8 +240,8 @@ def test_flagged_lines_stay_and_checkout_waits_for_a_ready_line(shop):
         carts.add(s, CartOwner.user(buyer_id), shop["bread"], None, 2)
         carts.add(s, CartOwner.user(buyer_id), shop["chair"])
         s.flush()
-        s.get(Listing, shop["bread"]).price_cents = 1000
         s.get(Listing, shop["chair"]).status = "paused"
+    set_plain(shop["bread"], price_cents=1000)
     cart = cart_page(token=token)
     bread, chair = cart.groups[0].lines[0], cart.groups[1].lines[0]
     assert bread.price_up and "10.00" in bread.problem and chair.problem
@@ -243,8 +255,7 @@ def test_handlers_cannot_touch_another_carts_lines(shop):
     buyer_id, token = shop["buyer"]
     _fill(CartOwner.user(buyer_id), shop)
     _fill(CartOwner.guest(OTHER_GUEST), shop)
-    with write_session() as s:
-        s.get(Listing, shop["bread"]).price_cents = 1000  # so accept_price would change something
+    set_plain(shop["bread"], price_cents=1000)  # so accept_price would change something
     before = all_lines()
     with read_session() as s:
         victim_ids = [line.id for line in s.exec(select(CartLine)).all()]
@@ -301,3 +312,30 @@ def test_an_empty_cart_and_a_cookieless_guest(shop):
 )
 def test_whole_number(value, expected):
     assert whole_number(value, 1, 99) == expected
+
+
+def test_an_accepted_offer_shows_its_buyer_the_agreed_price_and_others_a_reservation(shop):
+    buyer_id, token = shop["buyer"]
+    _, keeper_token = shop["keeper"]
+    with write_session() as s:
+        chair = s.get(Listing, shop["chair"])
+        s.add(
+            Offer(
+                listing_id=chair.id,
+                buyer_id=buyer_id,
+                seller_id=chair.seller_id,
+                amount_cents=12000,
+                agreed_cents=12000,
+                status="accepted",
+                expires_at=utcnow() + timedelta(days=1),
+                reserved_until=utcnow() + timedelta(hours=5),
+            )
+        )
+    mine = listing_page(shop["chair"], token=token)
+    assert mine.cart_block == "" and "120.00" in mine.price and "150.00" in mine.was_price
+    call(mine, "add_to_cart", {})
+    with read_session() as s:
+        assert s.exec(select(CartLine.seen_price_cents)).one() == 12000
+    theirs = listing_page(shop["chair"], token=keeper_token)
+    assert theirs.cart_block == "reserved" and "150.00" in theirs.price
+    assert theirs.cart_block_text
