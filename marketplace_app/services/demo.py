@@ -17,13 +17,13 @@ import functools
 import json
 import math
 import random
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from marketplace_app.models import (
@@ -32,24 +32,38 @@ from marketplace_app.models import (
     Conversation,
     Listing,
     ListingImage,
+    ListingVariant,
     Message,
     Offer,
     OfferTransition,
     Order,
-    OrderGroup,
-    OrderLine,
-    OrderTransition,
-    Review,
     Shop,
     ShopMember,
     User,
 )
+from marketplace_app.models.notifications import InboxItem, OutboxEmail
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import checkout, commission, geo, ledger, media, search
+from marketplace_app.services import (
+    addresses,
+    carts,
+    checkout,
+    fulfilment,
+    geo,
+    media,
+    orders,
+    products,
+    reviews,
+    search,
+)
 from marketplace_app.services.passwords import hash_password
+from marketplace_app.services.payments import checkout as payment_checkout
+from marketplace_app.services.payments import webhooks
 from marketplace_app.settings import settings
 
 DEFAULT_SEED = 20250601
+# The phone and city on demo buyers' delivery addresses.
+DEMO_PHONE = "+86 138 0000 0000"
+TOWN_CITY = "Riverside"
 
 # slug -> lucide icon name; positions follow this order.
 CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -75,14 +89,8 @@ MODERATOR_PASSWORD = "demo-mod-pass"
 DEMO_BLOCKED_TERMS = ("replica", "高仿")
 RESIDENT_PASSWORD = "demo-pass-123"
 
+
 # The legal path of each delivery method, from creation to completion.
-ORDER_PATHS: dict[str, tuple[str, ...]] = {
-    "pickup": ("pending_payment", "paid", "ready_for_pickup", "handed_over", "completed"),
-    "local": ("pending_payment", "paid", "out_for_delivery", "delivered", "completed"),
-    "courier": ("pending_payment", "paid", "shipped", "delivered", "completed"),
-}
-
-
 class DemoConflict(Exception):
     """The database already holds demo accounts or shops; nothing was written."""
 
@@ -137,6 +145,7 @@ class _Item(NamedTuple):
     condition: str
     negotiable: bool = False
     courier_fee: int | None = None
+    local_fee: int | None = None
 
 
 class _ShopSpec(NamedTuple):
@@ -170,8 +179,6 @@ class _OrderSpec(NamedTuple):
     buyer: str
     lines: tuple[tuple[str, int], ...]
     delivery: str
-    delivery_fee: int
-    discount: int
     days_ago: float
     buyer_review: tuple[int, str]
     seller_review: tuple[int, str] | None
@@ -345,6 +352,7 @@ SHOPS: tuple[_ShopSpec, ...] = (
                 "农场自己的蜂箱，春夏两季的百花蜜，没有兑水加糖。天冷会结晶，是正常现象。",
                 5800,
                 16,
+                local_fee=600,
                 courier_fee=1200,
             ),
             _Product(
@@ -570,6 +578,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "适合 4 到 7 岁，身高 105-125 cm。",
                 20000,
                 "like_new",
+                local_fee=1000,
             ),
             _Item(
                 "home",
@@ -689,6 +698,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "有使用痕迹，侧板底部有一点磨损。已经拆开，螺丝和说明书都在。高 200 cm，宽 80 cm。",
                 8000,
                 "fair",
+                local_fee=800,
             ),
         ),
     ),
@@ -715,6 +725,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "三档色温可调，USB 供电。宿舍用了一年，灯光没有频闪。毕业带不走，便宜出。",
                 2500,
                 "like_new",
+                local_fee=500,
             ),
             _Item(
                 "home",
@@ -723,6 +734,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "不锈钢内胆，烧水很快，自动断电功能正常。壶底有一点水垢，已经用柠檬酸清过。",
                 3000,
                 "fair",
+                local_fee=500,
             ),
         ),
     ),
@@ -846,6 +858,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 120000,
                 "good",
                 negotiable=True,
+                local_fee=3000,
             ),
             _Item(
                 "garden",
@@ -854,6 +867,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "大小不一的陶土盆，最大的口径 25 cm。有的有青苔，洗洗就好，种花种菜都行。",
                 2000,
                 "good",
+                local_fee=600,
             ),
             _Item(
                 "home",
@@ -862,6 +876,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "已经开好锅，养得很好，不粘。煎牛排、烙饼都好用。换了电磁炉锅具所以出。",
                 15000,
                 "like_new",
+                local_fee=500,
             ),
         ),
     ),
@@ -899,6 +914,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "no pets, no smoke.",
                 4500,
                 "like_new",
+                local_fee=600,
             ),
         ),
     ),
@@ -954,6 +970,7 @@ RESIDENTS: tuple[_Resident, ...] = (
                 "once for one season, then stored dry. All screws included.",
                 7000,
                 "like_new",
+                local_fee=1000,
             ),
             _Item(
                 "crafts",
@@ -1013,18 +1030,14 @@ ORDERS: tuple[_OrderSpec, ...] = (
         "mei@demo.town",
         (("全麦酸种面包（800 g）", 1), ("黄油可颂（4 个装）", 2)),
         "pickup",
-        0,
-        0,
         12,
         (5, "面包外皮特别脆，孩子们抢着吃。可颂层次很多，下次还会再来。"),
-        (5, "准时来取的，很爽快，谢谢！"),
+        None,
     ),
     _OrderSpec(
         "emma@demo.town",
         (("散养土鸡蛋（30 枚）", 1), ("百花蜂蜜（500 g）", 1)),
         "local",
-        600,
-        0,
         9,
         (5, "Eggs arrived the same afternoon, well packed, and the honey is lovely."),
         None,
@@ -1034,8 +1047,6 @@ ORDERS: tuple[_OrderSpec, ...] = (
         "jing@demo.town",
         (("笔记本电脑清灰保养", 1),),
         "pickup",
-        0,
-        1000,
         7,
         (4, "一个小时就弄好了，风扇安静多了。就是周六人有点多，等了一会儿。"),
         None,
@@ -1044,8 +1055,6 @@ ORDERS: tuple[_OrderSpec, ...] = (
         "anna@demo.town",
         (("手拉坯陶瓷马克杯", 2),),
         "courier",
-        1500,
-        0,
         15,
         (5, "Beautiful mugs, carefully wrapped. The glaze is even nicer than in the photos."),
         None,
@@ -1055,8 +1064,6 @@ ORDERS: tuple[_OrderSpec, ...] = (
         "wei@demo.town",
         (("可调哑铃一对 2×10 kg", 1),),
         "pickup",
-        0,
-        0,
         6,
         (4, "东西和描述一致，就是比想象中重，幸亏开了车。卖家人很好。"),
         (5, "买家很准时，交易愉快。"),
@@ -1065,8 +1072,6 @@ ORDERS: tuple[_OrderSpec, ...] = (
         "tom@demo.town",
         (("双人帐篷", 1),),
         "pickup",
-        0,
-        0,
         4,
         (3, "Tent is fine, but one pole section was bent a little. The seller gave me a spare."),
         (4, "Friendly buyer, came on time."),
@@ -2394,10 +2399,22 @@ class _Seeder:
                 listing.condition = spec.condition
                 listing.stock = 1
                 listing.negotiable = spec.negotiable
+                listing.local_delivery_fee_cents = spec.local_fee
                 listing.courier_fee_cents = spec.courier_fee
             by_title[spec.title] = listing
         self.session.add_all(by_title.values())
         self.session.flush()
+        for plan in plans:
+            if isinstance(plan.spec, _Product):
+                listing = by_title[plan.spec.title]
+                values = products.single_variant_values(
+                    listing.id,
+                    listing.price_cents,
+                    listing.stock,
+                    listing.created_at,
+                    sale_price_cents=plan.spec.sale,
+                )
+                self.session.add(ListingVariant(**values))
         for plan, images in zip(plans, pictures, strict=True):
             listing = by_title[plan.spec.title]
             for position, stored in enumerate(images):
@@ -2417,65 +2434,92 @@ class _Seeder:
         return by_title
 
     def orders(self, users: dict[str, User], listings: dict[str, Listing]) -> None:
+        """Finished orders, walked through the services a buyer and seller would use.
+
+        Each is put in the cart, placed by checkout, paid through a gateway
+        event, handed over or delivered, confirmed and reviewed, each step at
+        its moment in the past; so stock, ledger, transitions and reviews are
+        exactly what the app itself writes. The notices and emails those steps
+        send are history, not news, and are dropped again.
+        """
         rng = self.rng
+        inbox_before = self._last_id(InboxItem)
+        outbox_before = self._last_id(OutboxEmail)
         for spec in ORDERS:
             buyer = users[spec.buyer]
-            lines = [(listings[title], quantity) for title, quantity in spec.lines]
-            first = lines[0][0]
             placed = self.now - timedelta(days=spec.days_ago, hours=rng.uniform(0, 6))
-            subtotal = sum(listing.price_cents * quantity for listing, quantity in lines)
-            total = subtotal + spec.delivery_fee - spec.discount
-            group = OrderGroup(
-                public_id=checkout.new_public_id(),
-                buyer_id=buyer.id,
-                idempotency_key=f"demo-{secrets.token_hex(16)}",
-                total_cents=total,
-                created_at=placed,
-            )
-            self.session.add(group)
-            self.session.flush()
-            order = Order(
-                number=checkout.new_order_number(placed),
-                group_id=group.id,
-                buyer_id=buyer.id,
-                seller_id=first.seller_id,
-                shop_id=first.shop_id,
-                status="completed",
-                delivery_method=spec.delivery,
+            for title, quantity in spec.lines:
+                carts.add(self.session, buyer.id, listings[title].id, None, quantity, now=placed)
+            (part,) = checkout.preview(self.session, buyer.id, now=placed).parts
+            group = checkout.place(
+                self.session,
+                buyer.id,
+                key=checkout.new_key(),
+                choices={part.key: self._choice(spec, part, buyer)},
                 payment_method="escrow",
-                subtotal_cents=subtotal,
-                delivery_fee_cents=spec.delivery_fee,
-                discount_cents=spec.discount,
-                total_cents=total,
-                address_text=spec.address,
-                tracking_number=f"SF{rng.randint(10**11, 10**12 - 1)}"
-                if spec.delivery == "courier"
-                else "",
-                created_at=placed,
-                updated_at=placed,
+                now=placed,
             )
-            self.session.add(order)
-            self.session.flush()
-            for listing, quantity in lines:
-                self.session.add(
-                    OrderLine(
-                        order_id=order.id,
-                        listing_id=listing.id,
-                        title=listing.title,
-                        unit_price_cents=listing.price_cents,
-                        quantity=quantity,
-                        line_total_cents=listing.price_cents * quantity,
-                    )
-                )
-                listing.stock -= quantity
-                if listing.kind == "secondhand":
-                    listing.status = "sold"
-                listing.updated_at = placed
-            at = self._transitions(order, ORDER_PATHS[spec.delivery], placed)
-            order.updated_at = at
-            self._settle(order, "shop" if first.shop_id else "resident")
-            self._reviews(spec, order, first, at)
+            at = placed + timedelta(minutes=rng.randint(1, 4))
+            payment = payment_checkout.open_payment(self.session, group.public_id, buyer.id)
+            event = webhooks.WebhookEvent(
+                id=f"demo-{payment.gateway_ref}",
+                type=webhooks.SUCCEEDED,
+                reference=payment.gateway_ref,
+                session_id="",
+                amount_cents=payment.amount_cents,
+            )
+            webhooks.handle_event(self.session, event, now=at)
+            (order,) = group.orders
+            completed = self._fulfil(spec.delivery, order, at)
+            self._reviews(spec, order, completed)
             self.summary.orders += 1
+        self.session.exec(delete(InboxItem).where(InboxItem.id > inbox_before))
+        self.session.exec(delete(OutboxEmail).where(OutboxEmail.id > outbox_before))
+
+    def _last_id(self, table) -> int:
+        return self.session.exec(select(func.coalesce(func.max(table.id), 0))).one()
+
+    def _choice(
+        self, spec: _OrderSpec, part: checkout.PartInfo, buyer: User
+    ) -> checkout.SellerChoice:
+        if spec.delivery == "pickup":
+            first = part.slots[0].starts_at
+            return checkout.SellerChoice("pickup", slot=fulfilment.slot_key(first))
+        address = addresses.save_address(
+            self.session,
+            buyer.id,
+            None,
+            addresses.AddressInput(
+                recipient=buyer.name, phone=DEMO_PHONE, line1=spec.address, city=TOWN_CITY
+            ),
+            make_default=True,
+        )
+        return checkout.SellerChoice(spec.delivery, address_id=address.id)
+
+    def _fulfil(self, delivery: str, order: checkout.PlacedOrder, at: datetime) -> datetime:
+        """The seller's steps and the buyer's confirmation; returns when it completed."""
+        rng, s = self.rng, self.session
+        seller, number = order.seller_id, order.number
+        if delivery == "pickup":
+            at += timedelta(hours=rng.uniform(1, 5))
+            orders.mark_ready(s, seller, number, now=at)
+            at += timedelta(hours=rng.uniform(6, 30))
+            code = fulfilment.handover_code(order.id, number)
+            orders.confirm_handover(s, seller, number, code, now=at)
+        elif delivery == "local":
+            at += timedelta(hours=rng.uniform(1, 3))
+            orders.mark_out_for_delivery(s, seller, number, now=at)
+            at += timedelta(hours=rng.uniform(1, 40))
+            orders.mark_delivered(s, seller, number, now=at)
+        else:
+            at += timedelta(hours=rng.uniform(4, 20))
+            tracking = f"SF{rng.randint(10**11, 10**12 - 1)}"
+            orders.mark_shipped(s, seller, number, tracking, now=at)
+            at += timedelta(hours=rng.uniform(20, 60))
+            orders.mark_delivered(s, seller, number, now=at)
+        at += timedelta(minutes=rng.randint(10, 600))
+        orders.confirm_receipt(s, s.get(Order, order.id).buyer_id, number, now=at)
+        return at
 
     def offers(self, users: dict[str, User], listings: dict[str, Listing]) -> None:
         """Offers waiting for an answer, so the offers page has something to show."""
@@ -2535,75 +2579,27 @@ class _Seeder:
                 conv.last_message_at = message.created_at
             self.session.add(conv)
 
-    def _settle(self, order: Order, seller_kind: str) -> None:
-        """Book a completed escrow order as the order services would: paid in, released."""
-        cut = commission.commission_cents(self.session, seller_kind, order.subtotal_cents)
-        order.commission_cents = cut
-        total = order.total_cents
-        ledger.post(
-            self.session,
-            "payment",
-            [(ledger.GATEWAY, -total), (ledger.ESCROW, total)],
-            order_id=order.id,
-            memo=order.number,
-        )
-        ledger.post(
-            self.session,
-            "release",
-            [
-                (ledger.ESCROW, -total),
-                (ledger.seller_account(order.seller_id), total - cut),
-                (ledger.COMMISSION, cut),
-            ],
-            order_id=order.id,
-            memo=order.number,
-        )
-
-    def _transitions(self, order: Order, path: tuple[str, ...], placed: datetime) -> datetime:
+    def _reviews(self, spec: _OrderSpec, order: checkout.PlacedOrder, completed: datetime) -> None:
         rng = self.rng
-        steps = {
-            "pending_payment": (timedelta(0), order.buyer_id),
-            "paid": (timedelta(minutes=rng.randint(1, 4)), None),
-            "ready_for_pickup": (timedelta(hours=rng.uniform(1, 5)), order.seller_id),
-            "out_for_delivery": (timedelta(hours=rng.uniform(1, 3)), order.seller_id),
-            "shipped": (timedelta(hours=rng.uniform(4, 20)), order.seller_id),
-            "handed_over": (timedelta(hours=rng.uniform(6, 30)), order.seller_id),
-            "delivered": (timedelta(hours=rng.uniform(1, 40)), order.seller_id),
-            "completed": (timedelta(minutes=rng.randint(10, 600)), order.buyer_id),
-        }
-        previous: str | None = None
-        at = placed
-        for status in path:
-            delay, actor = steps[status]
-            at = at + delay
-            self.session.add(
-                OrderTransition(
-                    order_id=order.id, from_status=previous, to_status=status, actor_id=actor, at=at
-                )
-            )
-            previous = status
-        return at
-
-    def _reviews(
-        self, spec: _OrderSpec, order: Order, listing: Listing, completed: datetime
-    ) -> None:
-        pairs = [("buyer", order.buyer_id, order.seller_id, spec.buyer_review)]
+        at = completed + timedelta(hours=rng.uniform(1, 5))
+        stars, text = spec.buyer_review
+        buyer_id = self.session.get(Order, order.id).buyer_id
+        product_stars = stars if order.shop_id is not None else None
+        reviews.submit(
+            self.session,
+            buyer_id,
+            order.number,
+            stars=stars,
+            text=text,
+            product_stars=product_stars,
+            now=at,
+        )
+        self.summary.reviews += 1
         if spec.seller_review:
-            pairs.append(("seller", order.seller_id, order.buyer_id, spec.seller_review))
-        published = completed + timedelta(hours=self.rng.uniform(6, 30))
-        for role, author, subject, (stars, text) in pairs:
-            self.session.add(
-                Review(
-                    order_id=order.id,
-                    author_id=author,
-                    subject_id=subject,
-                    listing_id=listing.id,
-                    author_role=role,
-                    stars=stars,
-                    text=text,
-                    created_at=completed + timedelta(hours=self.rng.uniform(1, 5)),
-                    published_at=published,
-                )
+            stars, text = spec.seller_review
+            at += timedelta(hours=rng.uniform(1, 24))
+            reviews.submit(
+                self.session, order.seller_id, order.number, stars=stars, text=text, now=at
             )
             self.summary.reviews += 1
 

@@ -658,9 +658,15 @@ def _release_money(session: Session, order: Order) -> None:
 
 
 def _complete(
-    session: Session, order: Order, *, actor: str, actor_id: int | None, reason: str = ""
+    session: Session,
+    order: Order,
+    *,
+    actor: str,
+    actor_id: int | None,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> None:
-    _move(session, order, "completed", actor=actor, actor_id=actor_id, reason=reason)
+    _move(session, order, "completed", actor=actor, actor_id=actor_id, reason=reason, now=now)
     _release_money(session, order)
 
 
@@ -711,13 +717,16 @@ def _sale_by(session: Session, user_id: int, number: object, method: str) -> Ord
     return order
 
 
-def mark_ready(session: Session, user_id: int, number: object) -> Order:
+def mark_ready(
+    session: Session, user_id: int, number: object, *, now: datetime | None = None
+) -> Order:
     """The seller has a pickup order ready: the buyer can come with the handover code.
 
     Args:
         session: a write session.
         user_id: the seller (or shop staff).
         number: the order number.
+        now: the moment (defaults to now).
 
     Returns:
         The order, now "ready_for_pickup".
@@ -727,11 +736,18 @@ def mark_ready(session: Session, user_id: int, number: object) -> Order:
         ServiceError: not a pickup order, or not in "paid".
     """
     order = _sale_by(session, user_id, number, "pickup")
-    _move(session, order, "ready_for_pickup", actor=SELLER, actor_id=user_id)
+    _move(session, order, "ready_for_pickup", actor=SELLER, actor_id=user_id, now=now)
     return order
 
 
-def mark_shipped(session: Session, user_id: int, number: object, tracking_number: object) -> Order:
+def mark_shipped(
+    session: Session,
+    user_id: int,
+    number: object,
+    tracking_number: object,
+    *,
+    now: datetime | None = None,
+) -> Order:
     """The seller sent a courier order; the tracking number is required.
 
     Args:
@@ -739,6 +755,7 @@ def mark_shipped(session: Session, user_id: int, number: object, tracking_number
         user_id: the seller (or shop staff).
         number: the order number.
         tracking_number: the courier's tracking number (letters, digits, dashes; 4-60).
+        now: the moment (defaults to now).
 
     Returns:
         The order, now "shipped".
@@ -758,18 +775,22 @@ def mark_shipped(session: Session, user_id: int, number: object, tracking_number
         "shipped",
         actor=SELLER,
         actor_id=user_id,
+        now=now,
         tracking_number=tracking,
     )
     return order
 
 
-def mark_out_for_delivery(session: Session, user_id: int, number: object) -> Order:
+def mark_out_for_delivery(
+    session: Session, user_id: int, number: object, *, now: datetime | None = None
+) -> Order:
     """The seller is bringing a local-delivery order.
 
     Args:
         session: a write session.
         user_id: the seller (or shop staff).
         number: the order number.
+        now: the moment (defaults to now).
 
     Returns:
         The order, now "out_for_delivery".
@@ -779,11 +800,13 @@ def mark_out_for_delivery(session: Session, user_id: int, number: object) -> Ord
         ServiceError: not a local-delivery order, or not in "paid".
     """
     order = _sale_by(session, user_id, number, "local")
-    _move(session, order, "out_for_delivery", actor=SELLER, actor_id=user_id)
+    _move(session, order, "out_for_delivery", actor=SELLER, actor_id=user_id, now=now)
     return order
 
 
-def mark_delivered(session: Session, user_id: int, number: object) -> Order:
+def mark_delivered(
+    session: Session, user_id: int, number: object, *, now: datetime | None = None
+) -> Order:
     """The seller delivered a shipped or out-for-delivery order.
 
     Escrow: the buyer then has ``auto_confirm_days`` to confirm or ask for a
@@ -794,6 +817,7 @@ def mark_delivered(session: Session, user_id: int, number: object) -> Order:
         session: a write session.
         user_id: the seller (or shop staff).
         number: the order number.
+        now: the moment (defaults to now).
 
     Returns:
         The order, "delivered" (escrow) or "completed" (cash).
@@ -803,7 +827,7 @@ def mark_delivered(session: Session, user_id: int, number: object) -> Order:
         ServiceError: not shipped or out for delivery.
     """
     order = _as(session, user_id, number, SELLER)
-    now = utcnow()
+    now = now or utcnow()
     due = now + timedelta(days=settings.auto_confirm_days)
     _move(
         session,
@@ -816,12 +840,12 @@ def mark_delivered(session: Session, user_id: int, number: object) -> Order:
         release_due_at=due if order.payment_method == "escrow" else None,
     )
     if order.payment_method == "cash":
-        _complete(session, order, actor=SYSTEM, actor_id=None, reason="cash_paid")
+        _complete(session, order, actor=SYSTEM, actor_id=None, reason="cash_paid", now=now)
     return order
 
 
 def confirm_handover(
-    session: Session, user_id: int, number: object, code: object
+    session: Session, user_id: int, number: object, code: object, *, now: datetime | None = None
 ) -> HandoverResult:
     """The seller enters the buyer's 6-digit code to confirm a pickup handover.
 
@@ -835,6 +859,7 @@ def confirm_handover(
         user_id: the seller (or shop staff).
         number: the order number.
         code: what the seller typed.
+        now: the moment (defaults to now).
 
     Returns:
         Whether the code was accepted, and how many tries are left.
@@ -868,7 +893,7 @@ def confirm_handover(
         if result.rowcount != 1:
             raise ServiceError(E_LOCKED)
         return HandoverResult(False, MAX_HANDOVER_FAILURES - order.handover_failures)
-    now = utcnow()
+    now = now or utcnow()
     escrow = order.payment_method == "escrow"
     _move(
         session,
@@ -881,11 +906,13 @@ def confirm_handover(
         release_due_at=now + timedelta(minutes=settings.inspection_minutes) if escrow else None,
     )
     if not escrow:
-        _complete(session, order, actor=SYSTEM, actor_id=None, reason="cash_paid")
+        _complete(session, order, actor=SYSTEM, actor_id=None, reason="cash_paid", now=now)
     return HandoverResult(True, MAX_HANDOVER_FAILURES - order.handover_failures)
 
 
-def confirm_receipt(session: Session, user_id: int, number: object) -> Order:
+def confirm_receipt(
+    session: Session, user_id: int, number: object, *, now: datetime | None = None
+) -> Order:
     """The buyer confirms they got the goods: the order completes, escrow is released.
 
     Also closes a refund request the seller declined, when the buyer accepts that.
@@ -894,6 +921,7 @@ def confirm_receipt(session: Session, user_id: int, number: object) -> Order:
         session: a write session.
         user_id: the buyer.
         number: the order number.
+        now: the moment (defaults to now).
 
     Returns:
         The completed order.
@@ -903,7 +931,7 @@ def confirm_receipt(session: Session, user_id: int, number: object) -> Order:
         ServiceError: not handed over, delivered or refund-declined.
     """
     order = _as(session, user_id, number, BUYER)
-    _complete(session, order, actor=BUYER, actor_id=user_id)
+    _complete(session, order, actor=BUYER, actor_id=user_id, now=now)
     return order
 
 
@@ -1237,7 +1265,9 @@ def _take_payment(session: Session, order: Order, now: datetime) -> bool:
     return True
 
 
-def mark_group_paid(session: Session, group_id: int, payment_id: int) -> list[str]:
+def mark_group_paid(
+    session: Session, group_id: int, payment_id: int, *, now: datetime | None = None
+) -> list[str]:
     """Record a checkout's escrow payment: its pending orders become paid.
 
     Per escrow order of the group, a ledger "payment" transaction (gateway -X,
@@ -1250,6 +1280,7 @@ def mark_group_paid(session: Session, group_id: int, payment_id: int) -> list[st
         session: the caller's write session (with the recorded webhook event).
         group_id: the order group's id.
         payment_id: the gateway payment's id.
+        now: when the payment arrived (defaults to now).
 
     Returns:
         The numbers of the orders moved to "paid".
@@ -1260,7 +1291,7 @@ def mark_group_paid(session: Session, group_id: int, payment_id: int) -> list[st
         .order_by(Order.id)
     ).all()
     moved: list[str] = []
-    now = utcnow()
+    now = now or utcnow()
     for order in orders:
         if _payment_posted(session, order.id, payment_id):
             continue

@@ -39,7 +39,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import inbox, messaging, orders, reports, roles
+from marketplace_app.services import inbox, listing_access, messaging, orders, reports, roles
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.services.shops import require_moderator
 
@@ -51,7 +51,6 @@ REPLY_MAX = 1000
 REASON_MAX = 500
 PAGE_MAX = 50
 HIDE_ACTION = "review.hide"
-PUBLIC_STATUSES = ("active", "sold")
 
 E_NOT_OPEN = "error.review.not_open"
 E_WINDOW = "error.review.window_closed"
@@ -353,7 +352,7 @@ def for_listing(
         NotFound: absent or not public.
     """
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status not in PUBLIC_STATUSES:
+    if not listing_access.is_public(listing):
         raise NotFound()
     avg, count = product_rating(session, listing.id) if listing.kind == "shop" else (None, 0)
     return ListingReviews(
@@ -512,6 +511,7 @@ def submit(
     text: object,
     product_stars: object = None,
     photos: object = (),
+    now: datetime | None = None,
 ) -> Review:
     """Write the caller's review of the other side of a completed order.
 
@@ -523,6 +523,7 @@ def submit(
         text: what they say (up to 2000 characters, may be empty).
         product_stars: 1-5 for the product (the buyer of shop goods only; ignored otherwise).
         photos: up to 5 storage keys from :func:`orders.store_photos`.
+        now: the moment (defaults to now).
 
     Returns:
         The review (published at once when the other side already reviewed,
@@ -543,7 +544,7 @@ def submit(
     side = _reviewing_side(order, who, user_id)
     if side is None:
         raise ServiceError(E_NOT_YOURS)
-    now = utcnow()
+    now = now or utcnow()
     if now >= completed_at(session, order) + BLIND_WINDOW:
         raise ServiceError(E_WINDOW)
     if _review_of(session, order.id, user_id) is not None:

@@ -125,8 +125,21 @@ def _amount_due(session: Session, group_id: int) -> int:
     return int(total)
 
 
-def _open_payment(session: Session, group_public_id: str, buyer_id: int) -> Payment:
-    """Find or create the group's open escrow payment (in the caller's write transaction)."""
+def open_payment(session: Session, group_public_id: str, buyer_id: int) -> Payment:
+    """Find or create the group's open escrow payment (in the caller's write transaction).
+
+    Args:
+        session: a write session.
+        group_public_id: the order group's public id.
+        buyer_id: the buyer, who must own the group.
+
+    Returns:
+        The payment waiting at the gateway for the group's unpaid escrow orders.
+
+    Raises:
+        NotFound: no such group, or not this buyer's.
+        NothingToPay: nothing of the group is waiting for payment.
+    """
     group = session.exec(
         select(OrderGroup)
         .where(OrderGroup.public_id == group_public_id, OrderGroup.buyer_id == buyer_id)
@@ -200,7 +213,7 @@ def begin_escrow_checkout(
     """
     public_id = str(group_public_id)[:24]
     with write_session() as session:
-        payment = _open_payment(session, public_id, int(buyer_id))
+        payment = open_payment(session, public_id, int(buyer_id))
         if payment.checkout_url:
             return payment.checkout_url
         payment_id, reference, amount = payment.id, payment.gateway_ref, payment.amount_cents

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -101,12 +102,15 @@ def parse_event(body: bytes) -> WebhookEvent:
     return WebhookEvent(event_id, event_type, reference, session_id, amount)
 
 
-def handle_event(session: Session, event: WebhookEvent) -> WebhookResult:
+def handle_event(
+    session: Session, event: WebhookEvent, *, now: datetime | None = None
+) -> WebhookResult:
     """Record and apply one verified event, in the caller's write transaction.
 
     Args:
         session: a write session (``write_session()``: one transaction).
         event: the parsed event.
+        now: when it arrived (defaults to now).
 
     Returns:
         Whether it was a repeat, the Payment's status after it and the
@@ -139,11 +143,12 @@ def handle_event(session: Session, event: WebhookEvent) -> WebhookResult:
         return WebhookResult(duplicate=False, payment_status=payment.status)
     if payment.status == "paid":
         return WebhookResult(duplicate=False, payment_status="paid")
+    now = now or utcnow()
     payment.status = "paid"
-    payment.paid_at = utcnow()
+    payment.paid_at = now
     session.add(payment)
     session.flush()
-    numbers = orders.mark_group_paid(session, payment.group_id, payment.id)
+    numbers = orders.mark_group_paid(session, payment.group_id, payment.id, now=now)
     if not numbers:
         # Every order had closed (expired, cancelled): mark_group_paid sent the
         # money straight back, so the payment reads as refunded, not paid.
