@@ -7,11 +7,13 @@ missing and skips what an earlier run already created, keyed by
 * sellers (``catalog:seller:<id>``): a user with an unusable password hash
   (:data:`UNUSABLE_PASSWORD`, which no password verifies) and the email
   ``seller-<id>@import.invalid``; a shop seller also gets an approved shop
-  (``catalog:shop:<id>``) with the user as its owner;
+  (``catalog:shop:<id>``) with the user as its owner, open the default hours
+  (:data:`shops.DEFAULT_HOURS`) so that its products can be picked up;
 * categories by slug (missing ones are created at the end of the list);
 * listings (``catalog:listing:<id>``), active, published when created, with
   their public position rounded by :func:`geo.public_position`, and their
-  search index rows.
+  search index rows; a shop product also gets its one unlabelled variant
+  (:func:`products.single_variant_values`), through which it is sold.
 
 Speed: rows are written with SQLAlchemy Core ``executemany`` in batches, one
 transaction per batch (listings and their index rows together, so an
@@ -37,10 +39,11 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from marketplace_app.models import Category, Listing, Shop, ShopMember, User
+from marketplace_app.models import Category, Listing, ListingVariant, Shop, ShopMember, User
 from marketplace_app.models.catalog import CONDITIONS, LISTING_KINDS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, search
+from marketplace_app.services import geo, products, search
+from marketplace_app.services import shops as shop_service
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 ProgressFn = Callable[["Progress"], None]
@@ -54,6 +57,7 @@ SELLER_TYPES = ("shop", "resident")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 _listings = Listing.__table__
+_variants = ListingVariant.__table__
 _users = User.__table__
 _shops = Shop.__table__
 _members = ShopMember.__table__
@@ -376,7 +380,7 @@ class _Importer:
                     "district": r.district,
                     "lat": None,
                     "lon": None,
-                    "opening_hours": "{}",
+                    "opening_hours": shop_service.hours_json(shop_service.DEFAULT_HOURS),
                     "logo_key": None,
                     "banner_key": None,
                     "import_key": shop_key(r.seller_id),
@@ -458,6 +462,13 @@ class _Importer:
                 )
             ).all()
         )
+        shop_variants = [
+            products.single_variant_values(ids[key], r.price_cents, r.stock, r.created_at)
+            for key, r in zip(keys, rows, strict=True)
+            if r.kind == "shop"
+        ]
+        if shop_variants:
+            conn.execute(insert(_variants), shop_variants)
         search.index_rows(
             conn, [(ids[key], r.title, r.description) for key, r in zip(keys, rows, strict=True)]
         )

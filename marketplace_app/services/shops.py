@@ -157,6 +157,20 @@ def hours_error(ranges: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+# A new shop's hours until it says otherwise: the application form's starting
+# point, and the hours of shops created by the catalog importer.
+DEFAULT_HOURS: dict[str, list[tuple[str, str]]] = {
+    **{day: [("09:00", "18:00")] for day in WEEKDAYS[:5]},
+    "sat": [("10:00", "16:00")],
+    "sun": [],
+}
+
+
+def hours_json(hours: dict[str, list[tuple[str, str]]]) -> str:
+    """Opening hours (weekday -> ranges) as stored in ``Shop.opening_hours``."""
+    return json.dumps({day: [list(r) for r in hours.get(day, [])] for day in WEEKDAYS})
+
+
 def parse_hours(raw: str) -> dict[str, list[tuple[str, str]]]:
     """A shop's stored opening hours as weekday -> ranges (bad data reads as closed)."""
     try:
@@ -272,9 +286,7 @@ def _apply_fields(shop: Shop, data: ShopApplicationInput) -> None:
     shop.district = data.district
     shop.phone = data.phone
     shop.email = data.email
-    shop.opening_hours = json.dumps(
-        {day: [list(r) for r in data.hours.get(day, [])] for day in WEEKDAYS}
-    )
+    shop.opening_hours = hours_json(data.hours)
     shop.lat, shop.lon = geo.district_centre(data.district)
 
 

@@ -32,11 +32,6 @@ TEXT_LIMITS = {
     "email": shops.EMAIL_MAX,
 }
 IMAGE_FIELDS = ("logo", "banner")
-DEFAULT_HOURS = {
-    **{day: [("09:00", "18:00")] for day in shops.WEEKDAYS[:5]},
-    "sat": [("10:00", "16:00")],
-    "sun": [],
-}
 
 
 @dataclass
@@ -118,7 +113,7 @@ class ShopApplyState(rx.State):
     def _fill(self, shop: Shop | None, lang: str) -> None:
         if shop is None:
             self.values = dict.fromkeys(TEXT_LIMITS, "")
-            self.hours = hours_rows(DEFAULT_HOURS, lang)
+            self.hours = hours_rows(shops.DEFAULT_HOURS, lang)
             self.logo_url = self.banner_url = ""
         else:
             self.values = {name: str(getattr(shop, name) or "") for name in TEXT_LIMITS}

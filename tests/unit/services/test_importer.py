@@ -15,8 +15,9 @@ from datasets import catalog_script
 from marketplace_app import migrations
 from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import Category, Listing, Shop, ShopMember, User
-from marketplace_app.services import geo, importer, search
+from marketplace_app.services import carts, checkout, fulfilment, geo, importer, purchasable, search
 from marketplace_app.services.passwords import needs_rehash, verify_password
+from tests.unit.invariants import check_invariants
 
 CATALOG_SCRIPT = catalog_script()
 N = 400
@@ -223,3 +224,33 @@ def test_seller_of_another_type_in_the_database_is_refused(url, tmp_path):
 def test_missing_file_raises(url, tmp_path):
     with pytest.raises(OSError):
         importer.import_listings(partial(write_session_for, url), tmp_path / "nope.jsonl")
+
+
+def test_imported_shop_products_can_be_bought(url, dataset):
+    """Each imported product sells through its one variant, picked up in the shop's hours."""
+    path, _ = dataset
+    importer.import_listings(partial(write_session_for, url), path)
+    with write_session_for(url) as s:
+        products = s.exec(select(Listing).where(Listing.kind == "shop")).all()
+        buyer = User(name="Bea", email="bea@example.com", password_hash="!")
+        s.add(buyer)
+        s.flush()
+        for product in products:
+            quote = purchasable.quote(s, product.id, buyer_id=buyer.id)
+            assert quote.ok and quote.variant_id is not None, product.title
+            assert (quote.price_cents, quote.stock) == (product.price_cents, product.stock)
+        product = products[0]
+        carts.add(s, buyer.id, product.id, None, 2)
+        (part,) = checkout.preview(s, buyer.id).parts
+        assert part.slots, "an imported shop is open for pickups"
+        slot = fulfilment.slot_key(part.slots[0].starts_at)
+        placed = checkout.place(
+            s,
+            buyer.id,
+            key=checkout.new_key(),
+            choices={part.key: checkout.SellerChoice("pickup", slot=slot)},
+            payment_method="cash",
+        )
+        assert placed.orders[0].total_cents == 2 * product.price_cents
+    with Session(get_engines(url)[0]) as s:
+        check_invariants(s)
