@@ -6,7 +6,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from marketplace_app.models import Favorite, Listing
-from marketplace_app.services import catalog
+from marketplace_app.services import catalog, listing_access
 from marketplace_app.services.errors import NotFound
 
 MAX_IDS = 500
@@ -27,7 +27,7 @@ def toggle(session: Session, user_id: int, listing_id: int) -> bool:
         NotFound: no such public listing.
     """
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status not in catalog.PUBLIC_STATUSES:
+    if not listing_access.is_public(listing):
         raise NotFound()
     removed = session.exec(
         delete(Favorite).where(Favorite.user_id == user_id, Favorite.listing_id == listing_id)
@@ -56,7 +56,7 @@ def favorites(session: Session, user_id: int, *, limit: int = 48, offset: int = 
     Returns:
         (total, cards).
     """
-    visible = [Favorite.user_id == user_id, Listing.status.in_(catalog.PUBLIC_STATUSES)]
+    visible = [Favorite.user_id == user_id, Listing.status.in_(listing_access.PUBLIC_STATUSES)]
     total = session.exec(
         select(func.count())
         .select_from(Favorite)

@@ -1,4 +1,7 @@
-"""Who may change a listing: its resident seller, or staff of its approved shop."""
+"""Who may see a listing (anyone, while it is public) and who may change it.
+
+Changing: its resident seller, or staff of its approved shop.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,14 @@ from sqlmodel import Session, select
 
 from marketplace_app.models import Listing, Shop, ShopMember
 from marketplace_app.services.errors import NotFound
+
+# Listings anyone may see: on sale, or sold (their page stays up, marked sold).
+PUBLIC_STATUSES = ("active", "sold")
+
+
+def is_public(listing: Listing | None) -> bool:
+    """Whether anyone may see the listing (absent, draft, paused, pending, removed: no)."""
+    return listing is not None and listing.status in PUBLIC_STATUSES
 
 
 def can_edit(session: Session, actor_id: int, listing: Listing) -> bool:

@@ -51,7 +51,6 @@ THREAD_MAX = 100
 RATE_WINDOW = timedelta(seconds=60)
 PREVIEW_CHARS = 80
 MEDIAN_SAMPLE = 200
-PUBLIC_LISTING = ("active", "sold")
 # Statuses of an order that do not (yet, or any more) show the two know each other.
 NOT_A_DEAL = ("pending_payment", "cancelled")
 
@@ -184,7 +183,7 @@ def start_for_listing(session: Session, user_id: int, listing_id: object) -> Con
     found = session.exec(select(Conversation).where(Conversation.topic == topic)).first()
     if found is not None:
         return found
-    if listing.status not in PUBLIC_LISTING:
+    if not listing_access.is_public(listing):
         raise NotFound()
     return _find_or_create(
         session, topic, listing_id=listing.id, buyer_id=user_id, seller_id=listing.seller_id

@@ -52,7 +52,6 @@ from marketplace_app.services.roles import has_role
 from marketplace_app.services.shops import require_moderator
 from marketplace_app.settings import settings
 
-PUBLIC_STATUSES = ("active", "sold")
 HIDE_ACTION = "listing.hide"
 MESSAGE_HIDE_ACTION = "message.hide"
 SANCTION_ACTIONS = ("warn", "suspend", "ban")
@@ -100,7 +99,7 @@ def report_listing(
             ``error.report_own_listing`` for the reporter's own listing.
     """
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status not in PUBLIC_STATUSES:
+    if not listing_access.is_public(listing):
         raise NotFound()
     reason, text = reports.checked(reason, text)
     if listing_access.can_edit(session, reporter_id, listing) or listing.seller_id == reporter_id:
@@ -234,7 +233,7 @@ def report_seller(
         ValidationFailed: as :func:`report_user`.
     """
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
-    if listing is None or listing.status not in PUBLIC_STATUSES:
+    if not listing_access.is_public(listing):
         raise NotFound()
     return report_user(
         session, reporter_id=reporter_id, user_id=listing.seller_id, reason=reason, text=text
