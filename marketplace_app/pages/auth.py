@@ -68,7 +68,12 @@ def login_page() -> rx.Component:
         rx.hstack(
             rx.link(tr("auth.forgot_link"), href="/forgot-password", size="2"),
             rx.spacer(),
-            rx.link(tr("auth.register_link"), href="/register", size="2"),
+            rx.link(
+                tr("auth.register_link"),
+                href=f"/register{AuthState.next_query}",
+                size="2",
+                data_testid="register-link",
+            ),
             width="100%",
         ),
     )
@@ -119,7 +124,12 @@ def register_page() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
-        rx.link(tr("auth.login_link"), href="/login", size="2"),
+        rx.link(
+            tr("auth.login_link"),
+            href=f"/login{AuthState.next_query}",
+            size="2",
+            data_testid="login-link",
+        ),
     )
 
 
@@ -151,7 +161,12 @@ def forgot_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.link(tr("auth.login_link"), href="/login", size="2"),
+        rx.link(
+            tr("auth.login_link"),
+            href=f"/login{AuthState.next_query}",
+            size="2",
+            data_testid="login-link",
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -28,6 +29,12 @@ class AuthState(rx.State):
     busy: bool = False
     reset_requested: bool = False
     reset_done: bool = False
+
+    @rx.var
+    def next_query(self) -> str:
+        """``?next=...`` that keeps where a visitor was going between login and registration."""
+        target = self.router.url.query_parameters.get("next")
+        return "?" + urlencode({"next": safe_next(target)}) if target else ""
 
     @rx.event
     @public
