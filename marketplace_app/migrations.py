@@ -81,9 +81,23 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     engine = get_engines(url)[1]
     config = alembic_config()
     with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+        raw = connection.connection.dbapi_connection
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename): with foreign
+            # keys on, dropping a table other rows refer to fails. The pragma
+            # only takes effect outside a transaction, so it goes to the driver.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall() if sqlite else []
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"migrations left rows with broken foreign keys: {broken[:5]}")
 
 
 def make_revision(message: str, url: str | None = None) -> None:

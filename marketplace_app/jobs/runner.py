@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from marketplace_app.db import write_session
+from marketplace_app.jobs.media_prune import prune_unattached
 from marketplace_app.jobs.offer_timers import run_offer_timers
 from marketplace_app.jobs.order_timers import run_order_timers
 from marketplace_app.models.types import utcnow
@@ -27,6 +28,9 @@ def _prune() -> int:
 async def run_jobs() -> None:
     """Run the order and offer timers and deliver queued emails every few seconds; prune hourly.
 
+    The hourly pruning ends expired sessions, old guest carts and uploads
+    no form ever attached (:mod:`marketplace_app.jobs.media_prune`).
+
     Order timers run under a lease in the database and move each order with a
     status-conditional update; emails are claimed with a conditional update;
     so several workers running this loop never handle one thing twice.
@@ -40,6 +44,7 @@ async def run_jobs() -> None:
             await asyncio.to_thread(notifications.deliver_pending)
             if tick % PRUNE_EVERY_TICKS == 0:
                 await asyncio.to_thread(_prune)
+                await asyncio.to_thread(prune_unattached)
         except Exception:
             log.exception("background job failed; will retry")
         tick += 1

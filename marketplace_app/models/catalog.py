@@ -13,6 +13,8 @@ LISTING_KINDS = ("shop", "secondhand")
 CONDITIONS = ("new", "like_new", "good", "fair", "poor")
 # "pending": held for an operator because its text matched the blocklist.
 LISTING_STATUSES = ("draft", "pending", "active", "paused", "sold", "removed")
+# Where a held listing goes once approved, when not "active" (see services/blocklist).
+HELD_FROM = ("paused", "sold")
 
 
 class Category(SQLModel, table=True):
@@ -33,6 +35,10 @@ class Listing(SQLModel, table=True):
     ``lat``/``lon`` are the exact pickup spot and never leave the server;
     ``public_lat``/``public_lon`` are rounded (~200 m) for display and distance.
     Listings are soft-deleted (``status='removed'``, ``deleted_at``).
+    ``text_cleared_at`` is when its title and description were last found fit
+    to go live (none: never, since they last changed); ``held_from`` the
+    status a held ("pending") listing returns to once approved, when not
+    "active" (:mod:`marketplace_app.services.blocklist`).
     """
 
     __tablename__ = "listings"
@@ -45,6 +51,9 @@ class Listing(SQLModel, table=True):
         CheckConstraint("price_cents >= 0", name="price_nonneg"),
         CheckConstraint("sale_price_cents IS NULL OR sale_price_cents >= 0", name="sale_nonneg"),
         CheckConstraint("stock >= 0", name="stock_nonneg"),
+        CheckConstraint(
+            f"held_from IS NULL OR {in_check('held_from', HELD_FROM)}", name="held_from"
+        ),
         CheckConstraint(
             "local_delivery_fee_cents IS NULL OR local_delivery_fee_cents >= 0",
             name="local_fee_nonneg",
@@ -89,6 +98,8 @@ class Listing(SQLModel, table=True):
     updated_at: datetime = created_field()
     published_at: datetime | None = time_field()
     deleted_at: datetime | None = time_field()
+    text_cleared_at: datetime | None = time_field()
+    held_from: str | None = Field(default=None, max_length=12)
 
 
 class ListingImage(SQLModel, table=True):

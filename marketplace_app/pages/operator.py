@@ -59,6 +59,21 @@ def _decision_form(
     )
 
 
+def _unless_mine(mine: rx.Var, decision: rx.Component) -> rx.Component:
+    """A row's decision, or, on the operator's own thing, who must decide it instead."""
+    return rx.cond(
+        mine,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("user-x", aria_hidden="true")),
+            rx.callout.text(tr("error.own_case")),
+            color_scheme="gray",
+            size="1",
+            data_testid="admin-own-case",
+        ),
+        decision,
+    )
+
+
 def _approve_or_reject(
     key: rx.Var, id_name: str, item_id: rx.Var, reason_key: str, approve, reject
 ) -> rx.Component:
@@ -135,7 +150,12 @@ def _application(app: ApplicationView) -> rx.Component:
             _fact("shop.pickup_point", app.pickup_point),
             _fact("shop.contact", app.contact),
             _fact("shop.hours", app.hours),
-            _approve_or_reject(key, "shop_id", app.id, "queue.reject_reason", Q.approve, Q.reject),
+            _unless_mine(
+                app.mine,
+                _approve_or_reject(
+                    key, "shop_id", app.id, "queue.reject_reason", Q.approve, Q.reject
+                ),
+            ),
             spacing="2",
             width="100%",
         ),
@@ -200,39 +220,44 @@ def _report_decision(
     )
     return (
         rx.text(tr("queue.reported_by"), ": ", report.reporter, " · ", report.reported, size="1"),
-        _decision_form(
-            key,
-            "report_id",
-            report.id,
-            "moderation.action_reason",
-            on_submit,
-            *hide,
-            _action_button("x", "queue.dismiss", "dismiss", "admin-dismiss", busy, variant="soft"),
-            _action_button(
-                "triangle-alert", "moderation.warn", "warn", "admin-warn", busy, variant="soft"
-            ),
-            rx.hstack(
-                _days_input(key),
+        _unless_mine(
+            report.mine,
+            _decision_form(
+                key,
+                "report_id",
+                report.id,
+                "moderation.action_reason",
+                on_submit,
+                *hide,
                 _action_button(
-                    "clock",
-                    "moderation.suspend",
-                    "suspend",
-                    "admin-suspend",
+                    "x", "queue.dismiss", "dismiss", "admin-dismiss", busy, variant="soft"
+                ),
+                _action_button(
+                    "triangle-alert", "moderation.warn", "warn", "admin-warn", busy, variant="soft"
+                ),
+                rx.hstack(
+                    _days_input(key),
+                    _action_button(
+                        "clock",
+                        "moderation.suspend",
+                        "suspend",
+                        "admin-suspend",
+                        busy,
+                        variant="soft",
+                        color_scheme="orange",
+                    ),
+                    spacing="2",
+                    align="center",
+                ),
+                _action_button(
+                    "ban",
+                    "moderation.ban",
+                    "ban",
+                    "admin-ban",
                     busy,
                     variant="soft",
-                    color_scheme="orange",
+                    color_scheme="red",
                 ),
-                spacing="2",
-                align="center",
-            ),
-            _action_button(
-                "ban",
-                "moderation.ban",
-                "ban",
-                "admin-ban",
-                busy,
-                variant="soft",
-                color_scheme="red",
             ),
         ),
     )
@@ -419,13 +444,16 @@ def _pending(row: PendingView) -> rx.Component:
         ),
         rx.text(row.description, size="2", white_space="pre-wrap", color_scheme="gray"),
         rx.text(row.updated, size="1"),
-        _approve_or_reject(
-            key,
-            "listing_id",
-            row.id,
-            "moderation.reject_reason",
-            Q.approve_listing,
-            Q.reject_listing,
+        _unless_mine(
+            row.mine,
+            _approve_or_reject(
+                key,
+                "listing_id",
+                row.id,
+                "moderation.reject_reason",
+                Q.approve_listing,
+                Q.reject_listing,
+            ),
         ),
         data_kind="pending",
     )
@@ -444,19 +472,22 @@ def _sanction(row: SanctionView) -> rx.Component:
                 align="center",
             ),
             rx.text(row.reason, size="2", white_space="pre-wrap"),
-            _decision_form(
-                key,
-                "sanction_id",
-                row.id,
-                "moderation.lift_reason",
-                Q.lift,
-                rx.button(
-                    rx.icon("undo-2", size=16, aria_hidden="true"),
-                    tr("moderation.lift"),
-                    type="submit",
-                    variant="soft",
-                    disabled=Q.busy_key == key,
-                    data_testid="admin-lift",
+            _unless_mine(
+                row.mine,
+                _decision_form(
+                    key,
+                    "sanction_id",
+                    row.id,
+                    "moderation.lift_reason",
+                    Q.lift,
+                    rx.button(
+                        rx.icon("undo-2", size=16, aria_hidden="true"),
+                        tr("moderation.lift"),
+                        type="submit",
+                        variant="soft",
+                        disabled=Q.busy_key == key,
+                        data_testid="admin-lift",
+                    ),
                 ),
             ),
             spacing="2",

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from marketplace_app.models import AuditEntry, User
+from marketplace_app.services import roles
 from marketplace_app.services.accounts import raise_if
 from marketplace_app.services.errors import ValidationFailed
-from marketplace_app.services.shops import require_moderator
 from marketplace_app.settings import settings
 
 REASON_MAX = 500
@@ -148,7 +148,7 @@ def entries(
         PermissionDenied: the reader is not staff.
         ValidationFailed: ``until`` before ``since`` (field ``until``).
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     where = where or AuditFilter()
     if where.since and where.until and where.until < where.since:
         raise ValidationFailed({"until": "error.audit_dates"})

@@ -43,6 +43,13 @@ class PermissionDenied(ServiceError):
         super().__init__("error.forbidden")
 
 
+class OwnCase(ServiceError):
+    """An operator asked to decide something that concerns them: another operator must."""
+
+    def __init__(self) -> None:
+        super().__init__("error.own_case")
+
+
 class Throttled(ServiceError):
     """Too many attempts; try again after ``minutes``."""
 

@@ -45,6 +45,32 @@ def can_edit(session: Session, actor_id: int, listing: Listing) -> bool:
     return member is not None
 
 
+def involves(session: Session, user_id: int, listing: Listing) -> bool:
+    """Whether a listing is the user's own business: they sell it, or staff its shop.
+
+    Unlike :func:`can_edit`, membership counts whatever the shop's status, so
+    an operator on the staff of a suspended shop is still concerned by its products.
+
+    Args:
+        session: database session.
+        user_id: the user.
+        listing: the listing.
+
+    Returns:
+        True for its seller or a member of its shop.
+    """
+    if listing.seller_id == user_id:
+        return True
+    if listing.shop_id is None:
+        return False
+    member = session.exec(
+        select(ShopMember.id).where(
+            ShopMember.shop_id == listing.shop_id, ShopMember.user_id == user_id
+        )
+    ).first()
+    return member is not None
+
+
 def editable_listing(session: Session, actor_id: int, listing_id: int) -> Listing:
     """The listing, when the actor may change it.
 

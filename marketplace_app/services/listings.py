@@ -10,6 +10,7 @@ another seller's listing answers "not found" like an absent one.
 Lifecycle (``set_status``)::
 
     draft  --publish (save)--> active <--pause/unpause--> paused
+    (publish and unpause may hold it for review instead: pending --approve--> active)
     active, paused --mark_sold--> sold
     any --delete--> removed (soft; a never-published draft is deleted outright)
 
@@ -320,9 +321,10 @@ def save(
         ValidationFailed: every field problem at once (nothing is saved).
         Restricted: publishing or editing a live listing while suspended or banned.
 
-    A published listing whose text matches the blocklist, or a live one whose
-    edited text now does, is held with status "pending" until an operator
-    approves it (:mod:`~marketplace_app.services.blocklist`).
+    A published listing whose text matches the blocklist, or an active,
+    paused or sold one whose edited text now does, is held with status
+    "pending" until an operator approves it
+    (:mod:`~marketplace_app.services.blocklist`).
     """
     listing = _resident_listing(session, seller_id, listing_id)
     data = data.cleaned() if isinstance(data, ListingInput) else ListingInput()
@@ -358,14 +360,12 @@ def save(
     listing.pickup = data.pickup
     listing.local_delivery_fee_cents = checked.local_fee_cents
     listing.courier_fee_cents = checked.courier_fee_cents
+    blocklist.words_edited(session, listing, before)
     if publish and listing.status == "draft":
-        listing.status = "active"
         listing.published_at = listing.published_at or now
         # A fresh listing sorts as new from the moment it is published.
         listing.created_at = now
-        blocklist.hold_if_blocked(session, listing)
-    else:
-        blocklist.hold_if_edited_in(session, listing, before)
+        blocklist.go_live(session, listing)
     listing.updated_at = now
     session.add(listing)
     _reindex(session, listing.id)
@@ -377,7 +377,9 @@ def set_status(session: Session, seller_id: int, listing_id: int, action: str) -
 
     Works for any listing :func:`listing_access.can_edit` allows (resident
     items and shop products). Delete is soft (status "removed", ``deleted_at``);
-    a draft, never published, is deleted outright with its photos.
+    a draft, never published, is deleted outright with its photos. Unpausing
+    asks :func:`blocklist.go_live`: a listing whose words contain a term added
+    since they were cleared waits for review ("pending") instead.
 
     Args:
         session: database session (write).
@@ -410,7 +412,10 @@ def set_status(session: Session, seller_id: int, listing_id: int, action: str) -
         _purge_draft(session, listing)
         _reindex(session, listing_id)
         return listing
-    listing.status = allowed[1]
+    if action == "unpause":
+        blocklist.go_live(session, listing)
+    else:
+        listing.status = allowed[1]
     if action == "delete":
         listing.deleted_at = now
     listing.updated_at = now

@@ -12,6 +12,12 @@ so EXIF, GPS, XMP, comments and anything appended to the file are gone.
 
 Files are written under a temporary name and renamed into place, so a crash
 never leaves a half-written rendition under a real name.
+
+A form stores an upload's renditions at once and keeps only its key until
+the form is sent (the sell form attaches it to its draft right away; a
+refund request, a review, a chat photo or a shop logo only when sent). Keys
+no row ever took are found by :func:`keys_stored_before` and pruned by the
+jobs (:mod:`marketplace_app.jobs.media_prune`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import re
 import secrets
 import struct
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pillow_heif
@@ -57,6 +64,8 @@ ERROR_TOO_MANY_PIXELS = "error.image_too_many_pixels"
 ERROR_CORRUPT = "error.image_corrupt"
 
 _KEY_RE = re.compile(r"[0-9a-f]{24}")
+_RENDITION_RE = re.compile(r"([0-9a-f]{24})-(?:320|800|1600)\.webp")
+_TEMP_RE = re.compile(r"\.[0-9a-f]{24}-(?:320|800|1600)\.webp\.[0-9a-f]{8}\.tmp")
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -143,6 +152,40 @@ def delete_image(key: str) -> None:
     """
     for width in RENDITION_WIDTHS:
         rendition_path(key, width).unlink(missing_ok=True)
+
+
+def keys_stored_before(moment: datetime) -> tuple[list[str], list[Path]]:
+    """What the media folder holds that was written before ``moment``.
+
+    Args:
+        moment: an aware time.
+
+    Returns:
+        (keys whose every rendition is older than ``moment``, sorted;
+        temporary files older than it, left behind by a crash mid-write).
+        Files not named as this module names them are never listed.
+    """
+    cutoff = moment.timestamp()
+    newest: dict[str, float] = {}
+    strays: list[Path] = []
+    try:
+        entries = list(os.scandir(media_dir()))
+    except FileNotFoundError:
+        return [], []
+    for entry in entries:
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            written = entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:  # deleted meanwhile
+            continue
+        found = _RENDITION_RE.fullmatch(entry.name)
+        if found:
+            key = found.group(1)
+            newest[key] = max(written, newest.get(key, written))
+        elif _TEMP_RE.fullmatch(entry.name) and written < cutoff:
+            strays.append(Path(entry.path))
+    return sorted(k for k, at in newest.items() if at < cutoff), strays
 
 
 def _to_srgb(img: Image.Image, has_alpha: bool) -> Image.Image:

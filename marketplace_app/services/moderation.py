@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from marketplace_app.models import (
     AuditEntry,
+    Conversation,
     Listing,
     ListingImage,
     Message,
@@ -43,13 +44,13 @@ from marketplace_app.services import (
     blocklist,
     inbox,
     listing_access,
+    messaging,
     reports,
     reviews,
+    roles,
     takedown,
 )
-from marketplace_app.services.errors import NotFound, ValidationFailed
-from marketplace_app.services.roles import has_role
-from marketplace_app.services.shops import require_moderator
+from marketplace_app.services.errors import NotFound, OwnCase, ValidationFailed
 from marketplace_app.settings import settings
 
 HIDE_ACTION = "listing.hide"
@@ -76,6 +77,7 @@ class ReportRow:
     shop_name: str | None
     cover_key: str | None
     open_reports: int
+    mine: bool = False
 
 
 def report_listing(
@@ -118,13 +120,14 @@ def open_reports(
         actor_id: when given, the caller must be a moderator.
 
     Returns:
-        Queue rows.
+        Queue rows; ``mine`` marks those about the reader's own listings
+        (another operator must decide them).
 
     Raises:
         PermissionDenied: ``actor_id`` is given and not a moderator.
     """
     if actor_id is not None:
-        require_moderator(session, actor_id)
+        roles.require_staff(session, actor_id)
     reporter = User.__table__.alias("reporter")
     seller = User.__table__.alias("seller")
     cover = (
@@ -177,6 +180,7 @@ def open_reports(
             shop_name=shop_name,
             cover_key=cover_key,
             open_reports=n,
+            mine=actor_id is not None and involves(session, actor_id, report),
         )
         for report, listing, reporter_name, seller_name, shop_name, cover_key, n in session.exec(
             stmt
@@ -240,12 +244,43 @@ def report_seller(
     )
 
 
-def _open_report(session: Session, report_id: int) -> Report:
+def involves(session: Session, user_id: int, report: Report) -> bool:
+    """Whether what a report names is the user's own business.
+
+    A listing they sell (or their shop's), a review of an order they are
+    party to, a message of a conversation they take part in, or themselves.
+    An operator never decides such a report: another operator must.
+
+    Args:
+        session: any session.
+        user_id: the operator.
+        report: the report.
+
+    Returns:
+        True when the user is concerned.
+    """
+    if report.target_type == "user":
+        return report.target_id == user_id
+    if report.target_type == "listing":
+        listing = session.get(Listing, report.target_id)
+        return listing is not None and listing_access.involves(session, user_id, listing)
+    if report.target_type == "review":
+        review = session.get(Review, report.target_id)
+        return review is not None and reviews.concerns(session, user_id, review)
+    message = session.get(Message, report.target_id)
+    conv = session.get(Conversation, message.conversation_id) if message is not None else None
+    return conv is not None and messaging.side_of(session, conv, user_id) is not None
+
+
+def _open_report(session: Session, report_id: int, actor_id: int) -> Report:
+    """An open report the operator may decide (one that does not concern them)."""
     report = session.get(Report, report_id) if isinstance(report_id, int) else None
     if report is None:
         raise NotFound()
     if report.status != "open":
         raise ValidationFailed({"_form": "error.report_handled"})
+    if involves(session, actor_id, report):
+        raise OwnCase()
     return report
 
 
@@ -279,13 +314,14 @@ def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: s
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such report.
         ValidationFailed: ``reason`` too long, or ``_form``
             ``error.report_handled`` when it was already handled.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reason = audit.checked_reason(reason, required=False)
-    report = _open_report(session, report_id)
+    report = _open_report(session, report_id, actor_id)
     report.status = "dismissed"
     report.handled_by = actor_id
     report.handled_at = utcnow()
@@ -302,8 +338,8 @@ def dismiss_report(session: Session, *, actor_id: int, report_id: int, reason: s
     session.flush()
 
 
-def _report_of(session: Session, report_id: int, target_type: str) -> Report:
-    report = _open_report(session, report_id)
+def _report_of(session: Session, report_id: int, target_type: str, actor_id: int) -> Report:
+    report = _open_report(session, report_id, actor_id)
     if report.target_type != target_type:
         raise NotFound()
     return report
@@ -332,14 +368,15 @@ def hide_listing(
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such report or listing, or the listing is already removed.
         ValidationFailed: ``reason`` missing or too long; ``_form`` when the
             report was already handled.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reason = audit.checked_reason(reason, required=True)
     if report_id is not None:
-        listing_id = _report_of(session, report_id, "listing").target_id
+        listing_id = _report_of(session, report_id, "listing", actor_id).target_id
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
     if listing is None or listing.status == "removed":
         raise NotFound()
@@ -359,12 +396,13 @@ def hide_message(session: Session, *, actor_id: int, report_id: int, reason: str
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such open message report, or the message is already hidden.
         ValidationFailed: ``reason`` missing or too long; ``_form`` when handled.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reason = audit.checked_reason(reason, required=True)
-    report = _report_of(session, report_id, "message")
+    report = _report_of(session, report_id, "message", actor_id)
     message = session.get(Message, report.target_id)
     if message is None or message.hidden_at is not None:
         raise NotFound()
@@ -392,6 +430,7 @@ def hide_review(session: Session, *, actor_id: int, report_id: int, reason: str)
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such open review report, or the review is already hidden.
         ValidationFailed: ``reason`` missing or too long.
     """
@@ -414,11 +453,12 @@ def hide_reported(session: Session, *, actor_id: int, report_id: int, reason: st
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such report, or it names a member (members are sanctioned, not hidden).
         ValidationFailed: as the hiding function of the target type.
     """
-    require_moderator(session, actor_id)
-    hider = _HIDERS.get(_open_report(session, report_id).target_type)
+    roles.require_staff(session, actor_id)
+    hider = _HIDERS.get(_open_report(session, report_id, actor_id).target_type)
     if hider is None:
         raise NotFound()
     hider(session, actor_id=actor_id, report_id=report_id, reason=reason)
@@ -485,23 +525,24 @@ def sanction(
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the report concerns the actor (:func:`involves`).
         NotFound: no such report or member.
         ValidationFailed: ``kind`` unknown (``_form``), ``days`` out of
             range, ``reason`` missing or too long; ``_form``
             ``error.sanction_staff`` for staff or oneself.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     if kind not in SANCTION_ACTIONS:
         raise ValidationFailed({"_form": "error.sanction_kind"})
     days = _days(kind, days)
     reason = audit.checked_reason(reason, required=True)
-    report = _open_report(session, report_id) if report_id is not None else None
+    report = _open_report(session, report_id, actor_id) if report_id is not None else None
     if report is not None:
         user_id = responsible_member(session, report)
     member = session.get(User, user_id) if isinstance(user_id, int) else None
     if member is None or member.deleted_at is not None:
         raise NotFound()
-    if member.id == actor_id or has_role(member, "moderator"):
+    if member.id == actor_id or roles.has_role(member, "moderator"):
         raise ValidationFailed({"_form": "error.sanction_staff"})
     now = utcnow()
     row = Sanction(
@@ -536,14 +577,17 @@ def lift_sanction(session: Session, *, actor_id: int, sanction_id: int, reason: 
 
     Raises:
         PermissionDenied: the actor is not a moderator.
+        OwnCase: the sanction is the actor's own.
         NotFound: no such sanction, or it was already lifted.
         ValidationFailed: ``reason`` too long.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reason = audit.checked_reason(reason, required=False)
     row = session.get(Sanction, sanction_id) if isinstance(sanction_id, int) else None
     if row is None or row.lifted_at is not None:
         raise NotFound()
+    if row.user_id == actor_id:
+        raise OwnCase()
     row.lifted_at = utcnow()
     row.lifted_by = actor_id
     session.add(row)

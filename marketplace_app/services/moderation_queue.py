@@ -1,13 +1,14 @@
 """The operator queue's reported messages and members in context, and sanctions in force.
 
-Reads only; moderators (and admins) only. Listing reports are
+Reads only; moderators (and admins) only. Rows an operator may not decide
+(:func:`moderation.involves`) say so with ``mine``. Listing reports are
 :func:`marketplace_app.services.moderation.open_reports`, review reports
 :func:`marketplace_app.services.reviews.open_review_reports`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from marketplace_app.models import Conversation, Listing, Message, Report, Sanction, User
 from marketplace_app.models.types import utcnow
-from marketplace_app.services.shops import require_moderator
+from marketplace_app.services import moderation, roles
 
 CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 2
@@ -50,6 +51,7 @@ class MessageReportRow:
     listing_title: str
     context: tuple[ContextMessage, ...]
     open_reports: int
+    mine: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class SanctionRow:
     ends_at: datetime | None
     lifted_at: datetime | None
     in_force: bool
+    mine: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class UserReportRow:
     reporter_name: str
     member: MemberSummary
     open_reports: int
+    mine: bool = False
 
 
 def _limit(limit: int) -> int:
@@ -164,7 +168,7 @@ def message_reports(session: Session, actor_id: int, *, limit: int = 50) -> list
     Raises:
         PermissionDenied: the reader is not a moderator.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     counts = _open_counts(session, "message")
     stmt = (
         select(Report, Message, Listing.title, counts.c.n)
@@ -192,6 +196,7 @@ def message_reports(session: Session, actor_id: int, *, limit: int = 50) -> list
             listing_title=title or "",
             context=_context(session, message),
             open_reports=n,
+            mine=moderation.involves(session, actor_id, report),
         )
         for report, message, title, n in found
     ]
@@ -206,7 +211,7 @@ def member_summary(session: Session, actor_id: int, user_id: int) -> MemberSumma
     Raises:
         PermissionDenied: the reader is not a moderator.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     member = session.get(User, user_id) if isinstance(user_id, int) else None
     if member is None:
         return None
@@ -240,7 +245,7 @@ def user_reports(session: Session, actor_id: int, *, limit: int = 50) -> list[Us
     Raises:
         PermissionDenied: the reader is not a moderator.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     counts = _open_counts(session, "user")
     stmt = (
         select(Report, counts.c.n)
@@ -264,6 +269,7 @@ def user_reports(session: Session, actor_id: int, *, limit: int = 50) -> list[Us
                     reporter_name=names.get(report.reporter_id, ""),
                     member=member,
                     open_reports=n,
+                    mine=moderation.involves(session, actor_id, report),
                 )
             )
     return rows
@@ -272,10 +278,12 @@ def user_reports(session: Session, actor_id: int, *, limit: int = 50) -> list[Us
 def sanctions_in_force(session: Session, actor_id: int, *, limit: int = 50) -> list[SanctionRow]:
     """Suspensions and bans in force now, newest first (to lift one early).
 
+    ``mine`` marks the reader's own (another operator must lift it).
+
     Raises:
         PermissionDenied: the reader is not a moderator.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     now = utcnow()
     found = session.exec(
         select(Sanction, User.name)
@@ -288,4 +296,6 @@ def sanctions_in_force(session: Session, actor_id: int, *, limit: int = 50) -> l
         .order_by(col(Sanction.created_at).desc(), col(Sanction.id).desc())
         .limit(_limit(limit))
     ).all()
-    return [_sanction_row(row, name, now) for row, name in found]
+    return [
+        replace(_sanction_row(row, name, now), mine=row.user_id == actor_id) for row, name in found
+    ]

@@ -41,6 +41,7 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import (
+    blocklist,
     fulfilment,
     inbox,
     ledger,
@@ -51,7 +52,7 @@ from marketplace_app.services import (
 )
 from marketplace_app.services.errors import (
     NotFound,
-    PermissionDenied,
+    OwnCase,
     ServiceError,
     ValidationFailed,
 )
@@ -169,7 +170,6 @@ E_WINDOW = "error.order.refund_window_closed"
 E_REFUND_REASON = "error.order.refund_reason_invalid"
 E_PHOTOS = "error.order.too_many_photos"
 E_DECISION = "error.order.decision_invalid"
-E_OWN_CASE = "error.order.own_dispute"
 
 
 def allowed(from_status: str | None, to_status: str, actor: str) -> bool:
@@ -616,8 +616,12 @@ def _restore_stock(session: Session, order: Order) -> None:
         )
         listing = session.get(Listing, line.listing_id)
         session.refresh(listing)
-        if listing.kind == "secondhand" and listing.status == "sold" and listing.deleted_at is None:
-            listing.status = "active"
+        # Back on sale, unless words now blocked make it wait for review.
+        if (
+            listing.kind == "secondhand"
+            and listing.deleted_at is None
+            and blocklist.back_on_sale(session, listing)
+        ):
             listing.updated_at = utcnow()
             session.add(listing)
             session.flush()
@@ -1151,13 +1155,6 @@ def escalate(session: Session, user_id: int, number: object) -> Order:
     return order
 
 
-def _operator(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not roles.has_role(user, "moderator"):
-        raise PermissionDenied()
-    return user
-
-
 def open_disputes(session: Session, user_id: int, *, limit: int = 50) -> list[DisputeCase]:
     """The disputes queue: orders waiting for an operator, oldest first.
 
@@ -1172,7 +1169,7 @@ def open_disputes(session: Session, user_id: int, *, limit: int = 50) -> list[Di
     Raises:
         PermissionDenied: the caller is not an operator.
     """
-    _operator(session, user_id)
+    roles.require_staff(session, user_id)
     orders = list(
         session.exec(
             select(Order)
@@ -1217,17 +1214,18 @@ def decide_dispute(
         The order, "refunded" or "completed".
 
     Raises:
-        PermissionDenied: not an operator, or a party to the order.
+        PermissionDenied: not an operator.
+        OwnCase: the operator is a party to the order.
         NotFound: no such order.
         ValidationFailed: ``outcome`` unknown, ``reason`` missing or too long.
         ServiceError: the order is not in dispute.
     """
-    _operator(session, user_id)
+    roles.require_staff(session, user_id)
     order = _order_by_number(session, number)
     if order is None:
         raise NotFound()
     if viewer_roles(session, order, user_id):
-        raise ServiceError(E_OWN_CASE)
+        raise OwnCase()
     if outcome not in ("refund", "release"):
         raise ValidationFailed({"outcome": E_DECISION})
     text = _text(reason, 1000, "reason", required=True)

@@ -571,7 +571,7 @@ def save_product(
     listing = listing or _new_listing(shop, parsed.title, now)
     before = (listing.title, listing.description)
     _apply(listing, shop, parsed, now)
-    blocklist.hold_if_edited_in(session, listing, before)
+    blocklist.words_edited(session, listing, before)
     session.add(listing)
     session.flush()
     if is_new:
@@ -631,7 +631,7 @@ def save_products(
         listing = listing or _new_listing(shop, parsed.title, now)
         before = (listing.title, listing.description)
         _apply(listing, shop, parsed, now)
-        blocklist.hold_if_edited_in(session, listing, before)
+        blocklist.words_edited(session, listing, before)
         session.add(listing)
         listings.append(listing)
     session.flush()
@@ -684,9 +684,8 @@ def set_published(session: Session, actor_id: int, product_id: int, published: b
             raise ValidationFailed({"photos": "error.product_photo_required"})
         if listing.category_id is None or not _variants(session, listing.id):
             raise ValidationFailed({"_form": "error.product_incomplete"})
-        listing.status = "active"
         listing.published_at = listing.published_at or now
-        blocklist.hold_if_blocked(session, listing)
+        blocklist.go_live(session, listing)
     else:
         if listing.status != "active":
             return listing

@@ -40,8 +40,7 @@ from marketplace_app.models import (
 )
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import inbox, listing_access, messaging, orders, reports, roles
-from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
-from marketplace_app.services.shops import require_moderator
+from marketplace_app.services.errors import NotFound, OwnCase, ServiceError, ValidationFailed
 
 BLIND_DAYS = 7
 BLIND_WINDOW = timedelta(days=BLIND_DAYS)
@@ -724,6 +723,15 @@ def report(
     return reports.file(session, reporter_id, "review", review.id, reason, words)
 
 
+def concerns(session: Session, user_id: int, review: Review) -> bool:
+    """Whether a review is the user's own business: they are a party to its order.
+
+    That is its author, its subject, or staff of the order's shop.
+    """
+    order = session.get(Order, review.order_id)
+    return order is not None and bool(orders.viewer_roles(session, order, user_id))
+
+
 def hide(
     session: Session,
     operator_id: int,
@@ -750,8 +758,9 @@ def hide(
         PermissionDenied: not a moderator.
         NotFound: no such review (or report), or already hidden.
         ValidationFailed: ``reason`` missing or too long.
+        OwnCase: the operator is a party to the review's order (its author or subject).
     """
-    require_moderator(session, operator_id)
+    roles.require_staff(session, operator_id)
     words = reason.strip() if isinstance(reason, str) else ""
     if not words:
         raise ValidationFailed({"reason": E_REASON_REQUIRED})
@@ -765,6 +774,8 @@ def hide(
     review = session.get(Review, review_id) if isinstance(review_id, int) else None
     if review is None or review.hidden_at is not None:
         raise NotFound()
+    if concerns(session, operator_id, review):
+        raise OwnCase()
     now = utcnow()
     review.hidden_at = now
     review.hidden_reason = words
@@ -811,6 +822,7 @@ class ReviewReportRow:
     subject_name: str
     shop_name: str | None
     open_reports: int
+    mine: bool = False
 
 
 def open_review_reports(
@@ -818,10 +830,13 @@ def open_review_reports(
 ) -> list[ReviewReportRow]:
     """Open reports of reviews, oldest first, each with the review (moderators only).
 
+    ``mine`` marks the reports of reviews the reader is a party to
+    (:func:`concerns`): another operator must decide those.
+
     Raises:
         PermissionDenied: the caller is not a moderator.
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reporter = User.__table__.alias("reporter")
     author = User.__table__.alias("author")
     subject = User.__table__.alias("subject")
@@ -860,6 +875,7 @@ def open_review_reports(
             subject_name=subject_name,
             shop_name=shop_name if review.author_role == orders.BUYER else None,
             open_reports=n,
+            mine=concerns(session, actor_id, review),
         )
         for rep, review, reporter_name, author_name, subject_name, shop_name, n in session.exec(
             stmt

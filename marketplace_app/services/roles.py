@@ -54,6 +54,29 @@ def has_role(user: User, role: str) -> bool:
     return user.deleted_at is None and role_at_least(user.role, role)
 
 
+def require_staff(session: Session, user_id: int, role: str = "moderator") -> User:
+    """The acting user, when they hold a platform staff role: the one operator check.
+
+    Every service an operator (or only an admin) may use starts with it.
+
+    Args:
+        session: any session.
+        user_id: the caller (from their server-side session).
+        role: "moderator" (admins included) or "admin".
+
+    Returns:
+        The user.
+
+    Raises:
+        PermissionDenied: absent, deleted, or without the role (answered alike).
+    """
+    known = isinstance(user_id, int) and not isinstance(user_id, bool)
+    user = session.get(User, user_id) if known else None
+    if user is None or not has_role(user, role):
+        raise PermissionDenied()
+    return user
+
+
 def shop_ids_for(session: Session, user_id: int) -> list[int]:
     """The shops a user may act for (as owner or staff).
 
@@ -101,9 +124,7 @@ def set_role(session: Session, *, actor_id: int, user_id: int, role: str, reason
         NotFound: the user is absent or deleted.
         ValidationFailed: unknown role, too long a reason, or removing the last admin.
     """
-    actor = session.get(User, actor_id)
-    if actor is None or not has_role(actor, "admin"):
-        raise PermissionDenied()
+    require_staff(session, actor_id, "admin")
     target = live_user(session, user_id)
     reason = (reason or "").strip()
     raise_if(

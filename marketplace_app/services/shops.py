@@ -32,7 +32,7 @@ from marketplace_app.models import AuditEntry, Listing, Shop, ShopMember, User
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import catalog, geo, media, notifications, roles
 from marketplace_app.services.accounts import is_phone, raise_if
-from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace_app.services.errors import NotFound, OwnCase, ValidationFailed
 from marketplace_app.settings import settings
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -201,18 +201,6 @@ def _audit(session: Session, actor_id: int | None, action: str, shop_id: int, re
             reason=reason[:REASON_MAX],
         )
     )
-
-
-def require_moderator(session: Session, actor_id: int) -> User:
-    """The acting user, when they are a moderator or admin.
-
-    Raises:
-        PermissionDenied: absent, deleted, or without the role.
-    """
-    actor = session.get(User, actor_id) if isinstance(actor_id, int) else None
-    if actor is None or not roles.has_role(actor, "moderator"):
-        raise PermissionDenied()
-    return actor
 
 
 def _slug_base(name: str) -> str:
@@ -488,7 +476,7 @@ def pending_applications(
         PermissionDenied: ``actor_id`` is given and not a moderator.
     """
     if actor_id is not None:
-        require_moderator(session, actor_id)
+        roles.require_staff(session, actor_id)
     rows = session.exec(
         select(Shop)
         .where(Shop.status == "pending")
@@ -507,12 +495,25 @@ def applicant_names(session: Session, shops: Sequence[Shop]) -> dict[int, str]:
     return dict(rows)
 
 
-def _pending(session: Session, shop_id: int) -> Shop:
+def concerns(session: Session, user_id: int, shop: Shop) -> bool:
+    """Whether a shop is the user's own business: they own it or are on its staff."""
+    if shop.owner_id == user_id:
+        return True
+    member = session.exec(
+        select(ShopMember.id).where(ShopMember.shop_id == shop.id, ShopMember.user_id == user_id)
+    ).first()
+    return member is not None
+
+
+def _pending(session: Session, shop_id: int, actor_id: int) -> Shop:
+    """A pending application the operator may decide (not their own shop's)."""
     shop = session.get(Shop, shop_id) if isinstance(shop_id, int) else None
     if shop is None:
         raise NotFound()
     if shop.status != "pending":
         raise ValidationFailed({"_form": "error.shop_not_pending"})
+    if concerns(session, actor_id, shop):
+        raise OwnCase()
     return shop
 
 
@@ -528,9 +529,10 @@ def approve(session: Session, *, actor_id: int, shop_id: int) -> None:
         PermissionDenied: the actor is not a moderator.
         NotFound: no such shop.
         ValidationFailed: ``_form`` ``error.shop_not_pending`` when already decided.
+        OwnCase: the actor applied for this shop (or is on its staff).
     """
-    require_moderator(session, actor_id)
-    shop = _pending(session, shop_id)
+    roles.require_staff(session, actor_id)
+    shop = _pending(session, shop_id, actor_id)
     shop.status = "approved"
     shop.review_reason = ""
     shop.reviewed_at = utcnow()
@@ -560,8 +562,9 @@ def reject(session: Session, *, actor_id: int, shop_id: int, reason: str) -> Non
         NotFound: no such shop.
         ValidationFailed: ``reason`` missing or too long, or ``_form`` when
             the application was already decided.
+        OwnCase: the actor applied for this shop (or is on its staff).
     """
-    require_moderator(session, actor_id)
+    roles.require_staff(session, actor_id)
     reason = reason.strip() if isinstance(reason, str) else ""
     raise_if(
         {
@@ -570,7 +573,7 @@ def reject(session: Session, *, actor_id: int, shop_id: int, reason: str) -> Non
             else _length_error(reason, 1, REASON_MAX)
         }
     )
-    shop = _pending(session, shop_id)
+    shop = _pending(session, shop_id, actor_id)
     shop.status = "rejected"
     shop.review_reason = reason
     shop.reviewed_at = utcnow()

@@ -34,6 +34,7 @@ class MessageReportView:
     reported: str
     others: str
     context: list[ContextView]
+    mine: bool = False
 
 
 @dataclass
@@ -47,6 +48,7 @@ class SanctionView:
     reason: str
     when: str
     in_force: bool
+    mine: bool = False
 
 
 @dataclass
@@ -63,6 +65,7 @@ class UserReportView:
     reported: str
     others: str
     sanctions: list[SanctionView]
+    mine: bool = False
 
 
 @dataclass
@@ -76,6 +79,7 @@ class PendingView:
     terms: str
     image: str
     updated: str
+    mine: bool = False
 
 
 def _others(lang: str, count: int) -> str:
@@ -98,6 +102,7 @@ def sanction_view(row: moderation_queue.SanctionRow, lang: str) -> SanctionView:
         reason=row.reason,
         when=when,
         in_force=row.in_force,
+        mine=row.mine,
     )
 
 
@@ -123,6 +128,7 @@ def message_report_view(row: moderation_queue.MessageReportRow, lang: str) -> Me
             )
             for m in row.context
         ],
+        mine=row.mine,
     )
 
 
@@ -140,6 +146,7 @@ def user_report_view(row: moderation_queue.UserReportRow, lang: str) -> UserRepo
         reported=date_time(row.created_at, lang),
         others=_others(lang, row.open_reports),
         sanctions=[sanction_view(s, lang) for s in member.sanctions],
+        mine=row.mine,
     )
 
 
@@ -154,4 +161,5 @@ def pending_view(row: blocklist.PendingRow, lang: str) -> PendingView:
         terms=", ".join(row.terms),
         image=media.url(row.cover_key, 320) if row.cover_key else "/placeholder.svg",
         updated=date_time(row.updated_at, lang),
+        mine=row.mine,
     )

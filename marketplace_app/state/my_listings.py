@@ -141,8 +141,11 @@ class MyListingsState(rx.State):
         self.flash = ""
         self.confirm_id = 0
         try:
-            await run_write(listings.set_status, current_user().id, listing_id, action)
-            self.flash = loc._tr(done_key)
+            after = await run_write(listings.set_status, current_user().id, listing_id, action)
+            # Unpausing may hold it for review instead of putting it on sale.
+            self.flash = loc._tr(
+                "moderation.waiting_review" if after.status == "pending" else done_key
+            )
         except ServiceError as error:
             messages = loc._errors(error)
             self.error = messages.get("_form") or next(iter(messages.values()), "")

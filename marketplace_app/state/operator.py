@@ -4,7 +4,9 @@ Tabs: shop applications; reports of listings, reviews, messages and members
 (each with its context); listings held by the blocklist; sanctions in force.
 Every handler requires the moderator role (admins included); the services
 check the role again, close the reports, write the audit entries and tell
-the members concerned.
+the members concerned. Rows about the operator's own shop, listings,
+reviews, messages or account (``mine``) show no decision buttons: another
+operator must decide them, and the services refuse them anyway.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class ApplicationView:
     hours: str
     logo: str
     applied: str
+    mine: bool = False
 
 
 @dataclass
@@ -76,6 +79,7 @@ class ReportView:
     reported: str
     image: str
     others: str
+    mine: bool = False
 
 
 @dataclass
@@ -92,6 +96,7 @@ class ReviewReportView:
     reporter: str
     reported: str
     others: str
+    mine: bool = False
 
 
 def _review_report_view(row: reviews.ReviewReportRow, lang: str) -> ReviewReportView:
@@ -109,6 +114,7 @@ def _review_report_view(row: reviews.ReviewReportRow, lang: str) -> ReviewReport
         others=translate(lang, "queue.open_reports", count=row.open_reports)
         if row.open_reports > 1
         else "",
+        mine=row.mine,
     )
 
 
@@ -122,6 +128,7 @@ def _row_id(form: dict, name: str) -> int | None:
 class _Queue:
     applications: list
     names: dict[int, str]
+    own_shops: set[int]
     reports: list
     review_reports: list
     message_reports: list
@@ -135,6 +142,7 @@ def _queue(session, actor_id: int) -> _Queue:
     return _Queue(
         applications=applications,
         names=shops.applicant_names(session, applications),
+        own_shops={s.id for s in applications if shops.concerns(session, actor_id, s)},
         reports=moderation.open_reports(session, limit=QUEUE_LIMIT, actor_id=actor_id),
         review_reports=reviews.open_review_reports(session, actor_id, limit=QUEUE_LIMIT),
         message_reports=moderation_queue.message_reports(session, actor_id, limit=QUEUE_LIMIT),
@@ -150,7 +158,7 @@ def _days(form: dict) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _application_view(shop, names: dict[int, str], lang: str) -> ApplicationView:
+def _application_view(shop, names: dict[int, str], own: set[int], lang: str) -> ApplicationView:
     hours = "; ".join(
         f"{row.label} {row.text}" for row in hours_rows(shops.parse_hours(shop.opening_hours), lang)
     )
@@ -166,6 +174,7 @@ def _application_view(shop, names: dict[int, str], lang: str) -> ApplicationView
         hours=hours,
         logo=media.url(shop.logo_key, 320) if shop.logo_key else "",
         applied=date_time(shop.created_at, lang),
+        mine=shop.id in own,
     )
 
 
@@ -184,6 +193,7 @@ def _report_view(row: moderation.ReportRow, lang: str) -> ReportView:
         others=translate(lang, "queue.open_reports", count=row.open_reports)
         if row.open_reports > 1
         else "",
+        mine=row.mine,
     )
 
 
@@ -207,7 +217,9 @@ class OperatorState(rx.State):
 
     async def _reload(self, lang: str) -> None:
         q = await run_read(_queue, current_user().id)
-        self.applications = [_application_view(s, q.names, lang) for s in q.applications]
+        self.applications = [
+            _application_view(s, q.names, q.own_shops, lang) for s in q.applications
+        ]
         self.reports = [_report_view(r, lang) for r in q.reports]
         self.review_reports = [_review_report_view(r, lang) for r in q.review_reports]
         self.message_reports = [message_report_view(r, lang) for r in q.message_reports]

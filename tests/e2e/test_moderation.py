@@ -1,5 +1,6 @@
 """Moderation in the browser: reports handled from the operator queue, a suspension
-that stops posting, a blocklisted listing held for review, and the audit log.
+that stops posting, a blocklisted listing held for review (never decided by its
+own operator), and the audit log.
 
 Each person has a browser context of their own at the parametrized size; the
 demo moderator and admin act from the queue and the audit page.
@@ -206,6 +207,29 @@ def test_a_listing_with_a_blocked_term_waits_for_review_then_appears(
         expect(admin.get_by_test_id("empty-state")).to_be_visible()
     finally:
         for page in (seller, mod, admin):
+            page.context.close()
+
+
+def test_an_operator_gets_no_decision_on_their_own_held_listing(
+    browser: Browser, app, size: str, tmp_path: Path
+):
+    term = word()
+    title = f"Replica lamp {term}"  # held: "replica" is on the demo blocklist
+    mod = person(browser, app, size, *MODERATOR)
+    admin = person(browser, app, size, *ADMIN)
+    try:
+        publish(mod, tmp_path, title)
+        own = queue_row(mod, "pending", title)
+        expect(own.get_by_test_id("admin-own-case")).to_have_text(re.compile(r"another|其他"))
+        expect(own.get_by_test_id("admin-approve")).to_have_count(0)
+        expect(own.get_by_test_id("admin-reject")).to_have_count(0)
+
+        theirs = queue_row(admin, "pending", title)
+        expect(theirs.get_by_test_id("admin-own-case")).to_have_count(0)
+        theirs.get_by_test_id("admin-approve").click()
+        expect(admin.get_by_test_id("admin-queue-row").filter(has_text=title)).to_have_count(0)
+    finally:
+        for page in (mod, admin):
             page.context.close()
 
 

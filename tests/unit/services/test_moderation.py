@@ -21,8 +21,8 @@ from marketplace_app.models import (
     ShopMember,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import moderation, sanctions
-from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace_app.services import moderation, moderation_queue, sanctions
+from marketplace_app.services.errors import NotFound, OwnCase, PermissionDenied, ValidationFailed
 from tests.unit.services.conftest import make_user
 
 
@@ -445,3 +445,90 @@ def test_no_operator_action_by_a_normal_user(session, world):
     assert session.get(Report, msg_report.id).status == "open"
     assert row.lifted_at is None
     assert len(session.exec(select(Sanction)).all()) == 1
+
+
+# -- operators never decide reports against themselves
+
+
+def test_an_operator_cannot_decide_a_report_of_their_own_listing(session, world):
+    _, reporter, mod, _ = world
+    admin = make_user(session, "Admin", role="admin")
+    for operator in (mod, admin):  # an admin is no exception
+        own = Listing(seller_id=operator.id, kind="secondhand", title="Own lamp", price_cents=900)
+        session.add(own)
+        session.flush()
+        filed = report(session, reporter, own)
+        (row,) = [r for r in moderation.open_reports(session, actor_id=operator.id) if r.mine]
+        assert row.id == filed.id
+        for decide, extra in (
+            (moderation.dismiss_report, {}),
+            (moderation.hide_reported, {"reason": "x"}),
+            (moderation.hide_listing, {"reason": "x"}),
+            (moderation.sanction, {"kind": "warn", "reason": "x"}),
+        ):
+            with pytest.raises(OwnCase) as refused:
+                decide(session, actor_id=operator.id, report_id=filed.id, **extra)
+            assert refused.value.key == "error.own_case"
+        assert (session.get(Report, filed.id).status, own.status) == ("open", "active")
+    # Each decides the other's.
+    rows = moderation.open_reports(session, actor_id=mod.id)
+    assert [r.mine for r in rows] == [True, False]
+    moderation.dismiss_report(session, actor_id=mod.id, report_id=rows[1].id)
+
+
+def test_a_shop_product_report_is_its_staffs_own_case(session, world):
+    seller, reporter, mod, _ = world
+    shop = Shop(owner_id=seller.id, name="Lamps", slug="lamps", status="approved")
+    session.add(shop)
+    session.flush()
+    session.add(ShopMember(shop_id=shop.id, user_id=mod.id, role="staff"))
+    product = Listing(
+        seller_id=seller.id, shop_id=shop.id, kind="shop", title="Lamp shade", price_cents=500
+    )
+    session.add(product)
+    session.flush()
+    filed = report(session, reporter, product)
+    with pytest.raises(OwnCase):
+        moderation.dismiss_report(session, actor_id=mod.id, report_id=filed.id)
+
+
+def test_an_operator_cannot_decide_a_report_of_themselves_or_their_messages(session, world):
+    seller, reporter, mod, listing = world
+    admin = make_user(session, "Admin", role="admin")
+    of_mod = moderation.report_user(
+        session, reporter_id=reporter.id, user_id=mod.id, reason="scam", text=""
+    )
+    sent, received = thread(session, mod, seller, listing, "pay me first", "no thanks")
+    of_sent = report_message(session, seller, sent)
+    of_received = report_message(session, mod, received)  # a conversation they take part in
+    for filed in (of_mod, of_sent, of_received):
+        with pytest.raises(OwnCase):
+            moderation.dismiss_report(session, actor_id=mod.id, report_id=filed.id)
+        assert moderation.involves(session, mod.id, filed)
+        assert not moderation.involves(session, admin.id, filed)
+    with pytest.raises(OwnCase):
+        moderation.hide_message(session, actor_id=mod.id, report_id=of_sent.id, reason="x")
+    with pytest.raises(OwnCase):
+        moderation.sanction(
+            session, actor_id=mod.id, report_id=of_received.id, kind="warn", reason="x"
+        )
+    assert [r.mine for r in moderation_queue.user_reports(session, mod.id)] == [True]
+    assert {r.mine for r in moderation_queue.message_reports(session, mod.id)} == {True}
+    assert {r.mine for r in moderation_queue.message_reports(session, admin.id)} == {False}
+    moderation.hide_message(session, actor_id=admin.id, report_id=of_sent.id, reason="Rude")
+    moderation.dismiss_report(session, actor_id=admin.id, report_id=of_mod.id)
+
+
+def test_an_operator_cannot_lift_their_own_sanction(session, world):
+    seller, _, mod, _ = world
+    admin = make_user(session, "Admin", role="admin")
+    row = moderation.sanction(
+        session, actor_id=mod.id, user_id=seller.id, kind="suspend", days=30, reason="x"
+    )
+    seller.role = "moderator"  # promoted while suspended
+    session.add(seller)
+    with pytest.raises(OwnCase):
+        moderation.lift_sanction(session, actor_id=seller.id, sanction_id=row.id)
+    assert [r.mine for r in moderation_queue.sanctions_in_force(session, seller.id)] == [True]
+    assert [r.mine for r in moderation_queue.sanctions_in_force(session, admin.id)] == [False]
+    moderation.lift_sanction(session, actor_id=admin.id, sanction_id=row.id)

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from marketplace_app.db import read_session
+from marketplace_app.db import read_session, write_session
 from marketplace_app.models import InboxItem, Listing, Report, Sanction
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import moderation, moderation_queue, reviews
-from marketplace_app.services.errors import PermissionDenied
+from marketplace_app.services.errors import OwnCase, PermissionDenied
 from tests.unit.orders_factory import act, checked_town, read
 from tests.unit.services import test_moderation
 from tests.unit.services.conftest import make_user
@@ -118,3 +118,28 @@ def test_warn_a_review_author_then_hide_the_review_from_another_report(town):
         assert {"inbox.moderation.warn", "inbox.moderation.review_hidden"} <= set(keys)
         assert {s.get(Report, r.id).status for r in (first, second)} == {"actioned"}
     assert read(reviews.open_review_reports, town.moderator.id) == []
+
+
+def test_an_operator_cannot_hide_their_own_review_or_decide_its_reports(town):
+    order = completed(town, town.bread, buyer=town.moderator)
+    review = act(reviews.submit, town.moderator.id, order.number, stars=1, text="Stale bread")
+    filed = act(reviews.report, town.shop_owner.id, review.id, reason="offensive")
+    (row,) = read(reviews.open_review_reports, town.moderator.id)
+    assert row.mine
+    for decide in (
+        lambda: act(
+            moderation.hide_reported, actor_id=town.moderator.id, report_id=filed.id, reason="x"
+        ),
+        lambda: act(moderation.dismiss_report, actor_id=town.moderator.id, report_id=filed.id),
+        lambda: act(reviews.hide, town.moderator.id, review.id, "x"),
+    ):
+        with pytest.raises(OwnCase):
+            decide()
+    with read_session() as s:
+        assert s.get(Report, filed.id).status == "open"
+    # An operator who is not a party to the order decides it.
+    with write_session() as s:
+        admin = make_user(s, "Ada", role="admin")
+    (row,) = read(reviews.open_review_reports, admin.id)
+    assert not row.mine
+    act(moderation.hide_reported, actor_id=admin.id, report_id=filed.id, reason="Insult")

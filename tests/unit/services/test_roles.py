@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
@@ -50,6 +53,46 @@ def test_has_role(role, checks):
     assert not roles.has_role(user, "owner")
     user.deleted_at = utcnow()
     assert not roles.has_role(user, "user")
+
+
+def test_require_staff_is_the_one_operator_check(session):
+    user = make_user(session, "Uma")
+    mod = make_user(session, "Mo", role="moderator")
+    admin = make_user(session, "Ada", role="admin")
+    gone = make_user(session, "Gus", role="admin", deleted_at=utcnow())
+    assert roles.require_staff(session, mod.id) is mod
+    assert roles.require_staff(session, admin.id) is admin  # admins are moderators too
+    assert roles.require_staff(session, admin.id, "admin") is admin
+    for who, role in (
+        (user.id, "moderator"),
+        (mod.id, "admin"),
+        (gone.id, "moderator"),
+        (999_999, "moderator"),
+        (True, "moderator"),
+        ("1", "moderator"),
+        (None, "moderator"),
+    ):
+        with pytest.raises(PermissionDenied):
+            roles.require_staff(session, who, role)
+
+
+SERVICES = Path(roles.__file__).parent
+
+
+def test_no_service_keeps_its_own_copy_of_the_operator_check():
+    """Only roles.require_staff refuses a caller for lacking a platform role."""
+    raising = sorted(
+        str(path.relative_to(SERVICES))
+        for path in SERVICES.rglob("*.py")
+        if "raise PermissionDenied" in path.read_text(encoding="utf-8")
+    )
+    assert raising == ["roles.py"]
+    checking_the_actor = sorted(
+        str(path.relative_to(SERVICES))
+        for path in SERVICES.rglob("*.py")
+        if re.search(r"has_role\((actor|user|operator)\b", path.read_text(encoding="utf-8"))
+    )
+    assert checking_the_actor == ["roles.py"]
 
 
 def test_shop_ids_for(session):

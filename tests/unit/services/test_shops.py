@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from marketplace_app.models import AuditEntry, Category, Listing, OutboxEmail, Shop, ShopMember
 from marketplace_app.services import media, roles, shops
-from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace_app.services.errors import NotFound, OwnCase, PermissionDenied, ValidationFailed
 from marketplace_app.services.shops import ShopApplicationInput
 from tests.unit.services.conftest import make_user
 from tests.unit.shop_samples import SHOP_PROFILE
@@ -299,3 +299,19 @@ def test_update_profile_by_owner_only(session, mod):
         "clock-bakery",
         "approved",
     )
+
+
+def test_an_operator_cannot_decide_their_own_application(session, mod):
+    admin = make_user(session, "Root", role="admin")
+    for operator, name in ((mod, "Mod's Deli"), (admin, "Root Cellar")):  # admins too
+        shop = shops.apply(session, operator.id, application(name=name))
+        with pytest.raises(OwnCase) as refused:
+            shops.approve(session, actor_id=operator.id, shop_id=shop.id)
+        assert refused.value.key == "error.own_case"
+        with pytest.raises(OwnCase):
+            shops.reject(session, actor_id=operator.id, shop_id=shop.id, reason="no")
+        assert session.get(Shop, shop.id).status == "pending"
+        assert shops.concerns(session, operator.id, shop)
+    mods_shop, admins_shop = shops.pending_applications(session, actor_id=mod.id)
+    shops.approve(session, actor_id=admin.id, shop_id=mods_shop.id)
+    shops.reject(session, actor_id=mod.id, shop_id=admins_shop.id, reason="Incomplete")

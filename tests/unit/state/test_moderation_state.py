@@ -8,8 +8,10 @@ import pytest
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.models import BlockedTerm, Report, Sanction
+from marketplace_app.i18n import translate
+from marketplace_app.models import BlockedTerm, Listing, Report, Sanction, Shop
 from marketplace_app.services import blocklist
+from marketplace_app.settings import settings
 from marketplace_app.state.moderation import AuditState, BlocklistState
 from marketplace_app.state.operator import OperatorState
 from marketplace_app.state.report import MemberReportState
@@ -141,3 +143,37 @@ def test_only_admins_manage_the_blocklist(make_state, cast):
     call(admin, "remove", admin.terms[0].id)
     with read_session() as s:
         assert s.exec(select(BlockedTerm)).all() == []
+
+
+def test_the_queue_offers_no_decision_on_an_operators_own_things(make_state, cast):
+    """An operator's own shop application and held product: no buttons, and refused anyway."""
+    with write_session() as s:
+        blocklist.add_term(s, actor_id=cast["admin"][0], term="honey")  # the product's words
+    for who in ("mod", "admin"):  # an admin is no exception
+        operator_id, token = cast[who]
+        product, _ = make_product(operator_id, make_shop(operator_id, f"Hive {who}"))
+        with write_session() as s:
+            s.add(Shop(owner_id=operator_id, name=f"Deli {who}", slug=f"deli-{who}"))
+        state = make_state(OperatorState, token=token, path="/admin/queue")
+        call(state, "load")
+        own_apps = [a for a in state.applications if a.mine]
+        own_held = [p for p in state.pending if p.mine]
+        assert [a.name for a in own_apps] == [f"Deli {who}"]
+        assert [p.id for p in own_held] == [product]
+        call(state, "approve", own_apps[0].id)
+        call(state, "approve_listing", product)
+        message = translate(settings.default_locale, "error.own_case")
+        assert state.row_errors == {
+            f"shop-{own_apps[0].id}": message,
+            f"pending-{product}": message,
+        }
+        with read_session() as s:
+            assert s.get(Listing, product).status == "pending"
+            assert s.get(Shop, own_apps[0].id).status == "pending"
+    # Each operator decides the other's.
+    state = make_state(OperatorState, token=cast["mod"][1], path="/admin/queue")
+    call(state, "load")
+    others = [p.id for p in state.pending if not p.mine]
+    assert len(others) == 1
+    call(state, "approve_listing", others[0])
+    assert state.row_errors == {}

@@ -6,8 +6,10 @@ import pytest
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.models import Category, Listing, ListingImage
+from marketplace_app.i18n import translate
+from marketplace_app.models import BlockedTerm, Category, Listing, ListingImage
 from marketplace_app.services import listing_images, listings
+from marketplace_app.settings import settings
 from marketplace_app.state.my_listings import MyListingsState
 from marketplace_app.state.sell import SellState
 from tests.unit.media_helpers import image, temp_media, upload
@@ -275,6 +277,22 @@ def test_handlers_ignore_malformed_arguments(make_state, login_as, sports):
 
 
 # -- my listings
+
+
+def test_unpausing_after_a_new_blocked_term_waits_for_review_and_says_why(make_state, login_as):
+    user_id, token = login_as("seller@example.com")
+    listing_id = published_listing(user_id)
+    mine = make_state(MyListingsState, token=token, path="/my/listings")
+    call(mine, "load")
+    call(mine, "toggle_pause", listing_id)
+    with write_session() as s:
+        s.add(BlockedTerm(term="lamp"))  # added while it was paused
+    call(mine, "toggle_pause", listing_id)
+    assert listing(listing_id).status == "pending"
+    (row,) = mine.rows
+    waiting = translate(settings.default_locale, "moderation.waiting_review")
+    assert (row.status, row.note, mine.flash) == ("pending", waiting, waiting)
+    assert not (row.can_pause or row.can_unpause)
 
 
 def test_my_listings_pause_unpause_sell_and_delete(make_state, login_as):
