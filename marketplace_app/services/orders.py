@@ -46,6 +46,7 @@ from marketplace_app.services import (
     ledger,
     listing_images,
     media,
+    offer_steps,
     roles,
     search,
 )
@@ -657,6 +658,39 @@ def _release_money(session: Session, order: Order) -> None:
     )
 
 
+def _cancel(
+    session: Session,
+    order: Order,
+    *,
+    actor: str,
+    actor_id: int | None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Cancel an order (every way an order is cancelled comes here).
+
+    The stock goes back to the listings, money held in escrow back to the
+    buyer, and offers the order was bought with back to their buyer while
+    their hold lasts (:func:`offer_steps.after_order_cancelled`).
+    """
+    now = now or utcnow()
+    _move(session, order, "cancelled", actor=actor, actor_id=actor_id, reason=reason, now=now)
+    _restore_stock(session, order)
+    _refund_money(session, order, f"{order.number} cancelled")
+    offer_steps.after_order_cancelled(session, order.id, now=now)
+
+
+def _system_cancel(session: Session, order: Order, reason: str, now: datetime) -> str | None:
+    """A timer cancels an order it found due; None when another worker moved it meanwhile."""
+    try:
+        _cancel(session, order, actor=SYSTEM, actor_id=None, reason=reason, now=now)
+    except ServiceError as error:
+        if error.key != E_CHANGED:
+            raise
+        return None
+    return order.number
+
+
 def _complete(
     session: Session, order: Order, *, actor: str, actor_id: int | None, reason: str = ""
 ) -> None:
@@ -676,7 +710,9 @@ def _text(value: object, limit: int, field: str, *, required: bool) -> str:
 def cancel(session: Session, user_id: int, number: object, reason: object = "") -> Order:
     """Cancel an order: the buyer before fulfilment, the seller with a reason.
 
-    Stock goes back to the listings; money held in escrow goes back to the buyer.
+    Stock goes back to the listings; money held in escrow goes back to the
+    buyer; an offer the order was bought with is the buyer's again while its
+    hold lasts (:func:`_cancel`).
 
     Args:
         session: a write session.
@@ -697,9 +733,7 @@ def cancel(session: Session, user_id: int, number: object, reason: object = "") 
     if actor not in who or not allowed(order.status, "cancelled", actor):
         raise ServiceError(E_ILLEGAL)
     text = _text(reason, REASON_MAX, "reason", required=actor == SELLER)
-    _move(session, order, "cancelled", actor=actor, actor_id=user_id, reason=text)
-    _restore_stock(session, order)
-    _refund_money(session, order, f"{order.number} cancelled")
+    _cancel(session, order, actor=actor, actor_id=user_id, reason=text)
     return order
 
 
@@ -1352,12 +1386,7 @@ def expire(session: Session, order_id: int, now: datetime) -> str | None:
         or order.expires_at > now
     ):
         return None
-    try:
-        _move(session, order, "cancelled", actor=SYSTEM, actor_id=None, reason="payment_expired")
-    except ServiceError:
-        return None
-    _restore_stock(session, order)
-    return order.number
+    return _system_cancel(session, order, "payment_expired", now)
 
 
 AUTO_STATUSES = ("handed_over", "delivered", "refund_requested", "refund_declined")
