@@ -77,6 +77,7 @@ from marketplace_app.services import (
     catalog,
     commission,
     fulfilment,
+    handover_window,
     inbox,
     offer_holds,
     offers,
@@ -834,6 +835,11 @@ def _insert_order(
             "paid_at": None,
             "handed_over_at": None,
             "release_due_at": None,
+            "handover_due_at": None
+            if escrow
+            else handover_window.due_at(
+                session, part.seller_id, shop_id, now, delivery.slot and delivery.slot.ends_at
+            ),
             "created_at": now,
             "updated_at": now,
         },

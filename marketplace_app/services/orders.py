@@ -66,16 +66,17 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         "paid": frozenset({SYSTEM}),
         "cancelled": frozenset({BUYER, SYSTEM}),
     },
+    # The system cancels a cash order not handed over by its deadline.
     "paid": {
         "ready_for_pickup": frozenset({SELLER}),
         "shipped": frozenset({SELLER}),
         "out_for_delivery": frozenset({SELLER}),
-        "cancelled": frozenset({BUYER, SELLER}),
+        "cancelled": frozenset({BUYER, SELLER, SYSTEM}),
     },
     # The seller may cancel a pickup the buyer never comes for (with a reason).
     "ready_for_pickup": {
         "handed_over": frozenset({SELLER}),
-        "cancelled": frozenset({SELLER}),
+        "cancelled": frozenset({SELLER, SYSTEM}),
     },
     "shipped": {"delivered": frozenset({SELLER})},
     "out_for_delivery": {"delivered": frozenset({SELLER})},
@@ -106,6 +107,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 # The status checkout gives a new order, per payment method.
 INITIAL_STATUS = {"escrow": "pending_payment", "cash": "paid"}
 FINAL_STATUSES = ("completed", "cancelled", "refunded")
+# Cash orders still waiting for their handover (the timer may cancel them).
+AWAITING_HANDOVER = ("paid", "ready_for_pickup")
 # Escrow orders whose money the platform holds.
 HELD_STATUSES = (
     "paid",
@@ -142,6 +145,7 @@ REFUND_REASONS = ("not_received", "not_as_described", "damaged", "wrong_item", "
 # Reasons the system writes into the transition log (shown translated).
 SYSTEM_REASONS = (
     "payment_expired",
+    "not_handed_over",
     "cash_paid",
     "inspection_over",
     "auto_confirmed",
@@ -556,6 +560,8 @@ def _notice(order: Order, to: str, reason: str) -> tuple[str, dict]:
         return "inbox.order.cancelled_reason", {"reason": reason}
     if to == "cancelled" and reason == "payment_expired":
         return "inbox.order.expired", {}
+    if to == "cancelled" and reason == "not_handed_over":
+        return "inbox.order.not_handed_over", {}
     return f"inbox.order.{to}", {}
 
 
@@ -1387,6 +1393,60 @@ def expire(session: Session, order_id: int, now: datetime) -> str | None:
     ):
         return None
     return _system_cancel(session, order, "payment_expired", now)
+
+
+def due_to_release(session: Session, now: datetime, *, limit: int = 100) -> list[int]:
+    """Cash orders not handed over by their deadline (:mod:`handover_window`).
+
+    Args:
+        session: any session.
+        now: the current time.
+        limit: at most this many.
+
+    Returns:
+        Order ids, oldest deadline first.
+    """
+    return list(
+        session.exec(
+            select(Order.id)
+            .where(
+                col(Order.status).in_(AWAITING_HANDOVER),
+                Order.payment_method == "cash",
+                col(Order.handover_due_at).is_not(None),
+                Order.handover_due_at <= now,
+            )
+            .order_by(Order.handover_due_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def release_unhanded(session: Session, order_id: int, now: datetime) -> str | None:
+    """Cancel one cash order not handed over by its deadline; its stock goes back.
+
+    Through the one cancel path (:func:`_cancel`), so offers and notices
+    follow; both sides read the reason. No money moves: a cash order books
+    nothing in the ledger before its handover.
+
+    Args:
+        session: a write session.
+        order_id: the order.
+        now: the current time.
+
+    Returns:
+        The order number, or None when it was no longer due (handed over,
+        cancelled, or handled by another worker).
+    """
+    order = session.get(Order, order_id)
+    if (
+        order is None
+        or order.payment_method != "cash"
+        or order.status not in AWAITING_HANDOVER
+        or order.handover_due_at is None
+        or order.handover_due_at > now
+    ):
+        return None
+    return _system_cancel(session, order, "not_handed_over", now)
 
 
 AUTO_STATUSES = ("handed_over", "delivered", "refund_requested", "refund_declined")

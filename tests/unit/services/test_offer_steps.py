@@ -251,3 +251,12 @@ def test_only_the_cancelled_orders_offer_moves(deal):
     assert offer_of(ids["offer"]).status == "ordered"
     with read_session() as s:
         assert s.exec(select(Offer).where(Offer.status == "accepted")).all() == []
+
+
+def test_a_cash_order_never_handed_over_ends_the_offer(deal):
+    start = utcnow() - 2 * HOUR
+    ids = deal(start)
+    order = bought(ids, "cash", start + HOUR)
+    with write_session() as s:
+        assert orders.release_unhanded(s, order.id, order.handover_due_at) == order.number
+    ended(ids)  # the window (3 days) outlasts the offer's hold (24 hours)
