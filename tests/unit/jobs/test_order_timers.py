@@ -246,6 +246,14 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
             .where(Order.id.in_([o.id for o in reminding]))
             .values(created_at=utcnow() - timedelta(days=2))
         )
+        releasing = [
+            place(s, town.buyer, [(town.bread, None, 1)], payment="cash") for _ in range(3)
+        ]
+        s.exec(
+            update(Order)
+            .where(Order.id.in_([o.id for o in releasing]))
+            .values(handover_due_at=utcnow())
+        )
     now = utcnow() + timedelta(hours=1)
 
     def round_robin(count: int) -> list[order_timers.TimerReport]:
@@ -277,6 +285,7 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
     assert sorted(n for r in reports for n in r.expired) == sorted(o.number for o in expiring)
     assert sorted(n for r in reports for n in r.settled) == sorted(o.number for o in settling)
     assert sorted(n for r in reports for n in r.reminded) == sorted(o.id for o in reminding)
+    assert sorted(n for r in reports for n in r.released) == sorted(o.number for o in releasing)
     with read() as s:
         moves = s.exec(
             select(OrderTransition.to_status, func.count())
@@ -284,7 +293,7 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
             .group_by(OrderTransition.to_status)
         ).all()
         counts = dict(moves)
-        assert counts["cancelled"] == len(expiring)
+        assert counts["cancelled"] == len(expiring) + len(releasing)
         assert counts["completed"] == len(settling)
         reminders = s.exec(
             select(func.count())
