@@ -24,6 +24,7 @@ page's on_load chain; these checks are the backstop.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -73,9 +74,12 @@ class Watch:
         self.tab = tab
         # A tab without a client token gets a slot of its own (nothing to tell apart).
         self._key = f"{kind}:{tab.client or uuid.uuid4().hex}"
-        self._stop = None
+        self._stop: asyncio.Future | None = None
         self._seen = realtime.notifier.version(user.id)
-        self._started = self._checked = time.monotonic()
+        self._started = time.monotonic()
+        # The first tick is a full check: it catches what came between the
+        # page's load and this watch's start.
+        self._checked = self._started - CHECK_EVERY_S
 
     def __enter__(self) -> Watch:
         self._stop = realtime.watches.claim(self._key)
