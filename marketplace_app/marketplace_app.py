@@ -41,6 +41,7 @@ from marketplace_app.state.cart import CartState
 from marketplace_app.state.catalog import HomeState, ListingState
 from marketplace_app.state.checkout import CheckoutState
 from marketplace_app.state.favorites_page import FavoritesPageState
+from marketplace_app.state.handover_days import HandoverDaysState
 from marketplace_app.state.inbox import InboxState
 from marketplace_app.state.my_listings import MyListingsState
 from marketplace_app.state.offers import OffersState
@@ -87,7 +88,7 @@ _add(login_page, "/login", AuthState.clear)
 _add(register_page, "/register", AuthState.clear)
 _add(forgot_page, "/forgot-password", AuthState.clear)
 _add(reset_page, "/reset-password", AuthState.clear)
-_add(account_page, "/account", ProfileState.load)
+_add(account_page, "/account", ProfileState.load, HandoverDaysState.load_mine)
 _add(addresses_page, "/account/addresses", AddressState.load)
 
 # --- selling: sell form, my listings (pages/sell.py) ---
@@ -97,7 +98,7 @@ _add(my_listings_page, "/my/listings", MyListingsState.load)
 
 # --- shops and the operator queue (pages/shops.py, pages/operator.py) ---
 _add(apply_page, "/shop/apply", ShopApplyState.load)
-_add(manage_page, "/shop/manage", ShopManageState.load)
+_add(manage_page, "/shop/manage", ShopManageState.load, HandoverDaysState.load_shop)
 _add(product_editor_page, "/shop/manage/product/[product_id]", ProductEditorState.load)
 _add(csv_import_page, "/shop/manage/import", CsvImportState.load)
 _add(public_shop_page, "/shop/[slug]", PublicShopState.load, ReviewListState.load_shop)

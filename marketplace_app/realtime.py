@@ -14,11 +14,15 @@ lost poke (Redis restarting) only delays a message by one timeout.
 
 Each user has a counter that every poke raises. A waiter passes the counter
 it last saw, so a poke that lands between two waits is never lost.
+
+:data:`watches` keeps one live page watch per browser tab: a watch that
+starts for a tab tells the tab's previous one to stop, at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -75,13 +79,16 @@ class Notifier:
             except RuntimeError:  # that loop has closed: nobody is waiting there any more
                 continue
 
-    async def wait(self, user_id: int, seen: int, timeout: float) -> int:
-        """Wait until the user's counter passes ``seen``, or ``timeout`` seconds.
+    async def wait(
+        self, user_id: int, seen: int, timeout: float, stop: asyncio.Future | None = None
+    ) -> int:
+        """Wait until the user's counter passes ``seen``, ``stop`` settles, or ``timeout`` seconds.
 
         Args:
             user_id: the user.
             seen: the counter the caller last saw.
             timeout: the longest wait, in seconds.
+            stop: a future that ends the wait early when it settles (a watch told to stop).
 
         Returns:
             The counter now (equal to ``seen`` after a timeout with no poke).
@@ -95,9 +102,11 @@ class Notifier:
                 return current
             self._waiters.setdefault(user_id, set()).add(entry)
         try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            pass
+            await asyncio.wait(
+                {future} if stop is None else {future, stop},
+                timeout=timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         finally:
             with self._lock:
                 waiting = self._waiters.get(user_id)
@@ -113,7 +122,62 @@ def _settle(future: asyncio.Future) -> None:
         future.set_result(None)
 
 
+def _settle_threadsafe(future: asyncio.Future) -> None:
+    # A closed loop: nobody waits on the future any more.
+    with contextlib.suppress(RuntimeError):
+        future.get_loop().call_soon_threadsafe(_settle, future)
+
+
+class TabWatches:
+    """Which background watch serves each browser tab: the newest one.
+
+    A watch claims its tab's slot when it starts (the key names the tab and
+    the kind of page); the watch that held the slot before is told to stop:
+    its stop future settles, which also ends its :meth:`Notifier.wait` at
+    once. So a second on_load or a reconnect never leaves two watches running
+    for one tab in this worker.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stops: dict[str, asyncio.Future] = {}
+
+    def claim(self, key: str) -> asyncio.Future:
+        """Make the running task the tab's watch; the previous one is told to stop.
+
+        Args:
+            key: the tab and page kind.
+
+        Returns:
+            This watch's stop future: it settles when a newer watch claims the tab.
+        """
+        stop = asyncio.get_running_loop().create_future()
+        with self._lock:
+            previous = self._stops.get(key)
+            self._stops[key] = stop
+        if previous is not None:
+            _settle_threadsafe(previous)
+        return stop
+
+    def release(self, key: str, stop: asyncio.Future) -> None:
+        """A watch has ended: free its tab's slot, unless a newer watch holds it.
+
+        Args:
+            key: the tab and page kind.
+            stop: the ending watch's stop future (from :meth:`claim`).
+        """
+        with self._lock:
+            if self._stops.get(key) is stop:
+                del self._stops[key]
+
+    def running(self) -> int:
+        """How many tabs have a watch now (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._stops)
+
+
 notifier = Notifier()
+watches = TabWatches()
 
 
 # One client per event loop: a client's connections belong to the loop that made them.

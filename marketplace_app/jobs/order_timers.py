@@ -1,4 +1,9 @@
-"""Order timers: expire, settle and remind about orders; publish reviews whose window ended.
+"""Order timers: expire, release, settle and remind about orders; publish reviews.
+
+Unpaid escrow orders expire; cash orders not handed over by their seller's
+deadline are cancelled (their stock goes back); orders whose waiting time is
+over settle; sellers are reminded to ship; reviews whose window ended are
+published.
 
 Every worker runs :func:`run_order_timers` on its jobs loop. A lease row in
 ``job_leases`` (taken with a conditional UPDATE, or an INSERT that does nothing
@@ -97,6 +102,7 @@ class TimerReport:
 
     ran: bool = False
     expired: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
     settled: list[str] = field(default_factory=list)
     reminded: list[int] = field(default_factory=list)
     published_reviews: list[int] = field(default_factory=list)
@@ -150,6 +156,9 @@ def run_order_timers(now: datetime | None = None, holder: str = WORKER_ID) -> Ti
     report = TimerReport(ran=True)
     try:
         report.expired = [str(n) for n in each_due(orders.due_to_expire, orders.expire, now)]
+        report.released = [
+            str(n) for n in each_due(orders.due_to_release, orders.release_unhanded, now)
+        ]
         report.settled = [str(n) for n in each_due(orders.due_to_settle, orders.settle, now)]
         report.reminded = [
             int(i) for i in each_due(orders.due_for_reminder, orders.remind_to_ship, now)

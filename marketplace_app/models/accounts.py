@@ -7,7 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, required_time_field, time_field
+from marketplace_app.models.base import (
+    HANDOVER_DAYS_CHECK,
+    HANDOVER_DAYS_DEFAULT,
+    created_field,
+    in_check,
+    required_time_field,
+    time_field,
+)
 
 ROLES = ("user", "moderator", "admin")
 LOCALES = ("zh-CN", "en")
@@ -25,6 +32,7 @@ class User(SQLModel, table=True):
         CheckConstraint(in_check("role", ROLES), name="role"),
         CheckConstraint(in_check("locale", LOCALES), name="locale"),
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
+        CheckConstraint(HANDOVER_DAYS_CHECK, name="cash_handover_days_range"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +48,8 @@ class User(SQLModel, table=True):
     lon: float | None = Field(default=None)
     avatar_key: str | None = Field(default=None, max_length=80)
     import_key: str | None = Field(default=None, max_length=40, unique=True)
+    # Selling setting: days a cash order of theirs may wait for its handover.
+    cash_handover_days: int = Field(default=HANDOVER_DAYS_DEFAULT)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
     password_changed_at: datetime = created_field()

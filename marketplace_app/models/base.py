@@ -18,6 +18,12 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# A seller's window for cash orders: one not handed over within this many days
+# of being placed is cancelled by the system and its stock goes back.
+HANDOVER_DAYS_MIN, HANDOVER_DAYS_MAX, HANDOVER_DAYS_DEFAULT = 1, 14, 3
+HANDOVER_DAYS_CHECK = f"cash_handover_days BETWEEN {HANDOVER_DAYS_MIN} AND {HANDOVER_DAYS_MAX}"
+
+
 def created_field(**kw: Any) -> Any:
     """A non-null UTC timestamp defaulting to now."""
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, **kw)
@@ -40,6 +46,10 @@ def in_check(column: str, values: tuple[str, ...]) -> str:
 
 
 __all__ = [
+    "HANDOVER_DAYS_CHECK",
+    "HANDOVER_DAYS_DEFAULT",
+    "HANDOVER_DAYS_MAX",
+    "HANDOVER_DAYS_MIN",
     "SQLModel",
     "created_field",
     "in_check",

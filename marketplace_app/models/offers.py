@@ -11,7 +11,8 @@ from marketplace_app.models.base import created_field, in_check, required_time_f
 
 # open: waiting for the seller; countered: waiting for the buyer; accepted:
 # the item is held for the buyer at ``agreed_cents`` until ``reserved_until``;
-# ordered: checkout used it. The rest are final.
+# ordered: checkout used it (accepted again, or lapsed, if that order is
+# cancelled). The rest are final.
 OFFER_STATUSES = (
     "open",
     "countered",
@@ -38,6 +39,7 @@ class Offer(SQLModel, table=True):
         Index("ix_offers_buyer_id_status", "buyer_id", "status"),
         Index("ix_offers_seller_id_status", "seller_id", "status"),
         Index("ix_offers_status_expires_at", "status", "expires_at"),
+        Index("ix_offers_order_id", "order_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

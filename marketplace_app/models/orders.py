@@ -67,6 +67,7 @@ class Order(SQLModel, table=True):
         Index("ix_orders_seller_id_created_at", "seller_id", "created_at"),
         Index("ix_orders_status_updated_at", "status", "updated_at"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
+        Index("ix_orders_status_handover_due_at", "status", "handover_due_at"),
         CheckConstraint("commission_cents >= 0", name="commission_nonneg"),
         CheckConstraint("commission_cents <= total_cents", name="commission_le_total"),
         CheckConstraint("handover_failures >= 0", name="handover_failures_nonneg"),
@@ -96,6 +97,8 @@ class Order(SQLModel, table=True):
     paid_at: datetime | None = time_field()
     handed_over_at: datetime | None = time_field()
     release_due_at: datetime | None = time_field()
+    # Cash orders: not handed over by then, the system cancels it (the seller's window).
+    handover_due_at: datetime | None = time_field()
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 

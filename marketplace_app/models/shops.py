@@ -7,7 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, time_field
+from marketplace_app.models.base import (
+    HANDOVER_DAYS_CHECK,
+    HANDOVER_DAYS_DEFAULT,
+    created_field,
+    in_check,
+    time_field,
+)
 
 SHOP_STATUSES = ("pending", "approved", "rejected", "suspended")
 SHOP_ROLES = ("owner", "staff")
@@ -17,7 +23,10 @@ class Shop(SQLModel, table=True):
     """A local business selling new goods. Public once ``status`` is approved."""
 
     __tablename__ = "shops"
-    __table_args__ = (CheckConstraint(in_check("status", SHOP_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(in_check("status", SHOP_STATUSES), name="status"),
+        CheckConstraint(HANDOVER_DAYS_CHECK, name="cash_handover_days_range"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
@@ -38,6 +47,8 @@ class Shop(SQLModel, table=True):
     logo_key: str | None = Field(default=None, max_length=80)
     banner_key: str | None = Field(default=None, max_length=80)
     import_key: str | None = Field(default=None, max_length=40, unique=True)
+    # Days a cash order of the shop's may wait for its handover.
+    cash_handover_days: int = Field(default=HANDOVER_DAYS_DEFAULT)
     created_at: datetime = created_field()
     reviewed_at: datetime | None = time_field()
     reviewed_by: int | None = Field(default=None, foreign_key="users.id")

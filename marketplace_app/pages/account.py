@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketplace_app.components.feedback import empty, loaded_list, loading, notice
 from marketplace_app.components.fields import field_error, text_field
+from marketplace_app.components.handover_days import handover_days_card
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.state.account import AddressState, AddressView, ProfileState
@@ -196,6 +197,7 @@ def account_page() -> rx.Component:
                 rx.grid(
                     _profile_form(),
                     _password_form(),
+                    handover_days_card(),
                     columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="4",
                     width="100%",

@@ -71,6 +71,7 @@ def _row(row: ConversationView) -> rx.Component:
                             flex="1",
                             min_width="0",
                             weight=rx.cond(row.unread > 0, "bold", "regular"),
+                            data_testid="conversation-preview",
                         ),
                         rx.cond(
                             row.unread > 0,
@@ -126,6 +127,7 @@ def messages_page() -> rx.Component:
                     ),
                     spacing="2",
                     width="100%",
+                    aria_live="polite",
                     data_testid="conversation-list",
                 ),
                 empty("messages.empty", "messages.empty_action", "/search"),

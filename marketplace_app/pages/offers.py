@@ -102,6 +102,10 @@ def _row(row: OfferRowView, state: type[rx.State], *, seller_tools: bool) -> rx.
                 row.when != "",
                 rx.text(row.when, size="1", color_scheme="gray", data_testid="offer-when"),
             ),
+            rx.cond(
+                row.note != "",
+                rx.text(row.note, size="2", data_testid="offer-note"),
+            ),
             rx.flex(
                 rx.cond(
                     row.can_buy,

@@ -16,6 +16,7 @@ from marketplace_app.components.fields import (
     error_text,
     fieldset,
 )
+from marketplace_app.components.handover_days import handover_days_card
 from marketplace_app.components.i18n import tr
 from marketplace_app.components.layout import shell
 from marketplace_app.components.not_found import not_found_box
@@ -219,6 +220,7 @@ def manage_page() -> rx.Component:
                         rx.vstack(rx.foreach(M.rows, _product_row), spacing="3", width="100%"),
                         empty("product.empty", "product.new", "/shop/manage/product/new"),
                     ),
+                    handover_days_card(),
                     spacing="4",
                     width="100%",
                 ),

@@ -74,6 +74,7 @@ from marketplace_app.models.types import utcnow
 from marketplace_app.services import (
     commission,
     fulfilment,
+    handover_window,
     inbox,
     offer_holds,
     offers,
@@ -793,6 +794,11 @@ def _insert_order(
             "paid_at": None,
             "handed_over_at": None,
             "release_due_at": None,
+            "handover_due_at": None
+            if escrow
+            else handover_window.due_at(
+                session, part.seller_id, shop_id, now, delivery.slot and delivery.slot.ends_at
+            ),
             "created_at": now,
             "updated_at": now,
         },

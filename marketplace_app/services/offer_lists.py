@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from marketplace_app.models import Listing, Offer, User
+from marketplace_app.models import Listing, Offer, OfferTransition, User
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import offer_holds, offers
 
@@ -27,6 +28,8 @@ class OfferInfo:
         other_name: the other side's name.
         actions: what the viewer may do now: "withdraw", "accept", "decline",
             "counter" and, for a held item, "buy".
+        last_reason: the reason logged with its latest step (e.g.
+            ``order_cancelled``; "" for none).
     """
 
     id: int
@@ -43,6 +46,22 @@ class OfferInfo:
     other_name: str
     created_at: datetime
     actions: frozenset[str]
+    last_reason: str
+
+
+def _last_reasons(session: Session, offer_ids: set[int]) -> dict[int, str]:
+    latest = (
+        select(func.max(OfferTransition.id))
+        .where(col(OfferTransition.offer_id).in_(offer_ids))
+        .group_by(OfferTransition.offer_id)
+    )
+    return dict(
+        session.exec(
+            select(OfferTransition.offer_id, OfferTransition.reason).where(
+                col(OfferTransition.id).in_(latest)
+            )
+        ).all()
+    )
 
 
 def _actions(offer: Offer, viewer: str, now: datetime) -> frozenset[str]:
@@ -66,6 +85,7 @@ def _infos(session: Session, rows: list[Offer], viewer: str, now: datetime) -> l
     items = {x.id: x for x in session.exec(select(Listing).where(col(Listing.id).in_(listing_ids)))}
     people = {o.seller_id if viewer == offers.BUYER else o.buyer_id for o in rows}
     names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(people))).all())
+    reasons = _last_reasons(session, {o.id for o in rows})
     return [
         OfferInfo(
             id=o.id,
@@ -82,6 +102,7 @@ def _infos(session: Session, rows: list[Offer], viewer: str, now: datetime) -> l
             other_name=names.get(o.seller_id if viewer == offers.BUYER else o.buyer_id, ""),
             created_at=o.created_at,
             actions=_actions(o, viewer, now),
+            last_reason=reasons.get(o.id, ""),
         )
         for o in rows
     ]

@@ -5,20 +5,10 @@ the only ones a seller can mark negotiable (shop products never are). So
 the seller of an offer is always ``listing.seller_id`` (copied into
 ``offers.seller_id``); nobody else acts for them.
 
-Steps (:data:`TRANSITIONS`: which status may follow which, and who may cause
-it)::
-
-    (new) --buyer makes it--> open
-    open      --seller--> accepted | declined | countered;  --buyer--> withdrawn
-    countered --buyer--> accepted (the counter) | declined
-    open, countered --system--> expired (``expires_at`` passed) | declined (item sold)
-    accepted  --buyer--> ordered (checkout used it) | withdrawn (lets the item go)
-    accepted  --system--> lapsed (``reserved_until`` passed) | declined (item sold)
-
-Every change goes through :func:`_move`: a status-conditional UPDATE (two tabs
-or workers never both move an offer), an :class:`OfferTransition` row (from,
-to, actor, amount, reason) and a notice to the other side (in-app and email,
-:func:`inbox.notify`). Illegal moves raise ``error.offer.illegal``.
+Steps: the state machine, its transition log and notices live in
+:mod:`marketplace_app.services.offer_steps` (every move goes through
+:func:`offer_steps.move`); this module makes and answers offers and runs the
+timers' steps.
 
 Timing: an offer expires ``offer_hours`` after its *latest step*: the buyer's
 offer starts the clock, a counter restarts it (the buyer then has the full
@@ -40,59 +30,40 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from marketplace_app.i18n.formatting import money
 from marketplace_app.models import Listing, Offer, OfferTransition, User
 from marketplace_app.models.offers import OFFER_LIVE
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import (
     carts,
-    inbox,
     listings,
     offer_holds,
     purchasable,
 )
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
+from marketplace_app.services.offer_steps import (
+    BUYER,
+    E_ILLEGAL,
+    REASON_SOLD,
+    REASON_TIME,
+    SELLER,
+    SYSTEM,
+    allowed,
+    move,
+    tell,
+)
+from marketplace_app.services.offer_steps import amount_text as _money
 from marketplace_app.services.sanctions import require_good_standing
 from marketplace_app.settings import settings
 
-BUYER, SELLER, SYSTEM = "buyer", "seller", "system"
-
-# from status (None: a new offer) -> {to status: who may make that move}
-TRANSITIONS: dict[str | None, dict[str, frozenset[str]]] = {
-    None: {"open": frozenset({BUYER})},
-    "open": {
-        "accepted": frozenset({SELLER}),
-        "countered": frozenset({SELLER}),
-        "declined": frozenset({SELLER, SYSTEM}),
-        "withdrawn": frozenset({BUYER}),
-        "expired": frozenset({SYSTEM}),
-    },
-    "countered": {
-        "accepted": frozenset({BUYER}),
-        "declined": frozenset({BUYER, SYSTEM}),
-        "expired": frozenset({SYSTEM}),
-    },
-    "accepted": {
-        "ordered": frozenset({BUYER}),
-        "withdrawn": frozenset({BUYER}),
-        "lapsed": frozenset({SYSTEM}),
-        "declined": frozenset({SYSTEM}),
-    },
-}
 # Offers that still claim the item: waiting for an answer, or holding it.
 CLAIMING = (*OFFER_LIVE, "accepted")
-# Reasons the system writes into the log.
-REASON_SOLD = "sold"
-REASON_TIME = "time"
 
 AMOUNT = "amount"
 FORM = "_form"
 
-E_ILLEGAL = "error.offer.illegal"
-E_CHANGED = "error.offer.changed"
 E_NOT_NEGOTIABLE = "error.offer.not_negotiable"
 E_UNAVAILABLE = "error.offer.unavailable"
 E_OWN = "error.offer.own"
@@ -105,28 +76,9 @@ E_COUNTER_RANGE = "error.offer.counter_range"
 E_HELD = "error.offer.held_for_other"
 
 
-def allowed(from_status: str | None, to_status: str, actor: str) -> bool:
-    """Whether ``actor`` may move an offer from one status to another.
-
-    Args:
-        from_status: the current status (None for a new offer).
-        to_status: the wanted status.
-        actor: "buyer", "seller" or "system".
-
-    Returns:
-        True when :data:`TRANSITIONS` allows it.
-    """
-    return actor in TRANSITIONS.get(from_status, {}).get(to_status, frozenset())
-
-
 def floor_cents(price_cents: int) -> int:
     """The lowest offer for a price: ``offer_floor_pct`` percent of it, rounded up."""
     return -(-int(price_cents) * settings.offer_floor_pct // 100)
-
-
-def link(tab: str = "made") -> str:
-    """The app path of the offers page on one tab ("made" or "received")."""
-    return f"/offers?tab={tab}"
 
 
 def price_now(listing: Listing, now: datetime) -> int:
@@ -158,56 +110,6 @@ def _parse(text: object, field: str) -> int:
 
 
 # --- moving an offer -----------------------------------------------------------------
-
-
-def _move(
-    session: Session,
-    offer: Offer,
-    to: str,
-    *,
-    actor: str,
-    actor_id: int | None,
-    now: datetime,
-    amount: int | None = None,
-    reason: str = "",
-    **values: object,
-) -> None:
-    """Change an offer's status, if the table allows it and nobody changed it meanwhile."""
-    frm = offer.status
-    if not allowed(frm, to, actor):
-        raise ServiceError(E_ILLEGAL)
-    result = session.exec(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status == frm)
-        .values(status=to, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise ServiceError(E_CHANGED)
-    session.add(
-        OfferTransition(
-            offer_id=offer.id,
-            from_status=frm,
-            to_status=to,
-            actor_id=actor_id,
-            amount_cents=amount,
-            reason=reason[:200],
-            at=now,
-        )
-    )
-    session.flush()
-    session.refresh(offer)
-
-
-def _tell(session: Session, offer: Offer, whom: int, key: str, **params: object) -> None:
-    listing = session.get(Listing, offer.listing_id)
-    tab = "made" if whom == offer.buyer_id else "received"
-    words = {"title": listing.title if listing else "", **params}
-    inbox.notify(session, whom, f"inbox.offer.{key}", words, link(tab))
-
-
-def _money(cents: int | None) -> str:
-    return money(cents or 0, settings.default_locale)
 
 
 # --- making an offer -----------------------------------------------------------------
@@ -308,7 +210,7 @@ def make_offer(
         )
     )
     buyer = session.get(User, buyer_id)
-    _tell(
+    tell(
         session,
         offer,
         offer.seller_id,
@@ -368,7 +270,7 @@ def _hold(
     ).all():
         _lapse(session, stale, now)
     until = now + timedelta(hours=settings.offer_reserve_hours)
-    _move(
+    move(
         session,
         offer,
         "accepted",
@@ -401,7 +303,7 @@ def _agree(
     other, key = (
         (offer.buyer_id, "accepted") if side == SELLER else (offer.seller_id, "counter_accepted")
     )
-    _tell(
+    tell(
         session,
         offer,
         other,
@@ -450,8 +352,8 @@ def decline(
     """
     now = now or utcnow()
     offer = _mine(session, seller_id, offer_id, SELLER)
-    _move(session, offer, "declined", actor=SELLER, actor_id=seller_id, now=now)
-    _tell(session, offer, offer.buyer_id, "declined", amount=_money(offer.amount_cents))
+    move(session, offer, "declined", actor=SELLER, actor_id=seller_id, now=now)
+    tell(session, offer, offer.buyer_id, "declined", amount=_money(offer.amount_cents))
     return offer
 
 
@@ -496,7 +398,7 @@ def counter(
             low=_money(offer.amount_cents),
             high=_money(price),
         )
-    _move(
+    move(
         session,
         offer,
         "countered",
@@ -507,7 +409,7 @@ def counter(
         counter_cents=amount,
         expires_at=now + timedelta(hours=settings.offer_hours),
     )
-    _tell(
+    tell(
         session,
         offer,
         offer.buyer_id,
@@ -544,8 +446,8 @@ def decline_counter(
     """
     now = now or utcnow()
     offer = _mine(session, buyer_id, offer_id, BUYER)
-    _move(session, offer, "declined", actor=BUYER, actor_id=buyer_id, now=now)
-    _tell(session, offer, offer.seller_id, "counter_declined", counter=_money(offer.counter_cents))
+    move(session, offer, "declined", actor=BUYER, actor_id=buyer_id, now=now)
+    tell(session, offer, offer.seller_id, "counter_declined", counter=_money(offer.counter_cents))
     return offer
 
 
@@ -561,9 +463,9 @@ def withdraw(
     now = now or utcnow()
     offer = _mine(session, buyer_id, offer_id, BUYER)
     was = offer.status
-    _move(session, offer, "withdrawn", actor=BUYER, actor_id=buyer_id, now=now)
+    move(session, offer, "withdrawn", actor=BUYER, actor_id=buyer_id, now=now)
     key = "released" if was == "accepted" else "withdrawn"
-    _tell(session, offer, offer.seller_id, key)
+    tell(session, offer, offer.seller_id, key)
     return offer
 
 
@@ -612,7 +514,7 @@ def mark_ordered(
     """
     now = now or utcnow()
     offer = session.get(Offer, offer_id)
-    _move(
+    move(
         session,
         offer,
         "ordered",
@@ -660,7 +562,7 @@ def close_for_sold(
         if listing.status == "active" and listing.stock > 0 and listing.deleted_at is None:
             continue
         for offer in _claiming(session, listing_id):
-            _move(
+            move(
                 session,
                 offer,
                 "declined",
@@ -669,7 +571,7 @@ def close_for_sold(
                 now=now,
                 reason=REASON_SOLD,
             )
-            _tell(session, offer, offer.buyer_id, "sold")
+            tell(session, offer, offer.buyer_id, "sold")
             done.append(offer.id)
     return done
 
@@ -696,11 +598,11 @@ def expire(session: Session, offer_id: int, now: datetime) -> bool:
     if offer is None or offer.status not in OFFER_LIVE or offer.expires_at > now:
         return False
     try:
-        _move(session, offer, "expired", actor=SYSTEM, actor_id=None, now=now, reason=REASON_TIME)
+        move(session, offer, "expired", actor=SYSTEM, actor_id=None, now=now, reason=REASON_TIME)
     except ServiceError:
         return False
     for whom in (offer.buyer_id, offer.seller_id):
-        _tell(session, offer, whom, "expired")
+        tell(session, offer, whom, "expired")
     return True
 
 
@@ -717,9 +619,9 @@ def due_to_lapse(session: Session, now: datetime, *, limit: int = 100) -> list[i
 
 
 def _lapse(session: Session, offer: Offer, now: datetime) -> None:
-    _move(session, offer, "lapsed", actor=SYSTEM, actor_id=None, now=now, reason=REASON_TIME)
+    move(session, offer, "lapsed", actor=SYSTEM, actor_id=None, now=now, reason=REASON_TIME)
     for whom in (offer.buyer_id, offer.seller_id):
-        _tell(session, offer, whom, "lapsed")
+        tell(session, offer, whom, "lapsed")
 
 
 def lapse(session: Session, offer_id: int, now: datetime) -> bool:

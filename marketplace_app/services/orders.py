@@ -47,6 +47,7 @@ from marketplace_app.services import (
     ledger,
     listing_images,
     media,
+    offer_steps,
     roles,
     search,
 )
@@ -66,16 +67,17 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         "paid": frozenset({SYSTEM}),
         "cancelled": frozenset({BUYER, SYSTEM}),
     },
+    # The system cancels a cash order not handed over by its deadline.
     "paid": {
         "ready_for_pickup": frozenset({SELLER}),
         "shipped": frozenset({SELLER}),
         "out_for_delivery": frozenset({SELLER}),
-        "cancelled": frozenset({BUYER, SELLER}),
+        "cancelled": frozenset({BUYER, SELLER, SYSTEM}),
     },
     # The seller may cancel a pickup the buyer never comes for (with a reason).
     "ready_for_pickup": {
         "handed_over": frozenset({SELLER}),
-        "cancelled": frozenset({SELLER}),
+        "cancelled": frozenset({SELLER, SYSTEM}),
     },
     "shipped": {"delivered": frozenset({SELLER})},
     "out_for_delivery": {"delivered": frozenset({SELLER})},
@@ -106,6 +108,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 # The status checkout gives a new order, per payment method.
 INITIAL_STATUS = {"escrow": "pending_payment", "cash": "paid"}
 FINAL_STATUSES = ("completed", "cancelled", "refunded")
+# Cash orders still waiting for their handover (the timer may cancel them).
+AWAITING_HANDOVER = ("paid", "ready_for_pickup")
 # Escrow orders whose money the platform holds.
 HELD_STATUSES = (
     "paid",
@@ -142,6 +146,7 @@ REFUND_REASONS = ("not_received", "not_as_described", "damaged", "wrong_item", "
 # Reasons the system writes into the transition log (shown translated).
 SYSTEM_REASONS = (
     "payment_expired",
+    "not_handed_over",
     "cash_paid",
     "inspection_over",
     "auto_confirmed",
@@ -555,6 +560,8 @@ def _notice(order: Order, to: str, reason: str) -> tuple[str, dict]:
         return "inbox.order.cancelled_reason", {"reason": reason}
     if to == "cancelled" and reason == "payment_expired":
         return "inbox.order.expired", {}
+    if to == "cancelled" and reason == "not_handed_over":
+        return "inbox.order.not_handed_over", {}
     return f"inbox.order.{to}", {}
 
 
@@ -661,6 +668,39 @@ def _release_money(session: Session, order: Order) -> None:
     )
 
 
+def _cancel(
+    session: Session,
+    order: Order,
+    *,
+    actor: str,
+    actor_id: int | None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Cancel an order (every way an order is cancelled comes here).
+
+    The stock goes back to the listings, money held in escrow back to the
+    buyer, and offers the order was bought with back to their buyer while
+    their hold lasts (:func:`offer_steps.after_order_cancelled`).
+    """
+    now = now or utcnow()
+    _move(session, order, "cancelled", actor=actor, actor_id=actor_id, reason=reason, now=now)
+    _restore_stock(session, order)
+    _refund_money(session, order, f"{order.number} cancelled")
+    offer_steps.after_order_cancelled(session, order.id, now=now)
+
+
+def _system_cancel(session: Session, order: Order, reason: str, now: datetime) -> str | None:
+    """A timer cancels an order it found due; None when another worker moved it meanwhile."""
+    try:
+        _cancel(session, order, actor=SYSTEM, actor_id=None, reason=reason, now=now)
+    except ServiceError as error:
+        if error.key != E_CHANGED:
+            raise
+        return None
+    return order.number
+
+
 def _complete(
     session: Session,
     order: Order,
@@ -686,7 +726,9 @@ def _text(value: object, limit: int, field: str, *, required: bool) -> str:
 def cancel(session: Session, user_id: int, number: object, reason: object = "") -> Order:
     """Cancel an order: the buyer before fulfilment, the seller with a reason.
 
-    Stock goes back to the listings; money held in escrow goes back to the buyer.
+    Stock goes back to the listings; money held in escrow goes back to the
+    buyer; an offer the order was bought with is the buyer's again while its
+    hold lasts (:func:`_cancel`).
 
     Args:
         session: a write session.
@@ -707,9 +749,7 @@ def cancel(session: Session, user_id: int, number: object, reason: object = "") 
     if actor not in who or not allowed(order.status, "cancelled", actor):
         raise ServiceError(E_ILLEGAL)
     text = _text(reason, REASON_MAX, "reason", required=actor == SELLER)
-    _move(session, order, "cancelled", actor=actor, actor_id=user_id, reason=text)
-    _restore_stock(session, order)
-    _refund_money(session, order, f"{order.number} cancelled")
+    _cancel(session, order, actor=actor, actor_id=user_id, reason=text)
     return order
 
 
@@ -1381,12 +1421,61 @@ def expire(session: Session, order_id: int, now: datetime) -> str | None:
         or order.expires_at > now
     ):
         return None
-    try:
-        _move(session, order, "cancelled", actor=SYSTEM, actor_id=None, reason="payment_expired")
-    except ServiceError:
+    return _system_cancel(session, order, "payment_expired", now)
+
+
+def due_to_release(session: Session, now: datetime, *, limit: int = 100) -> list[int]:
+    """Cash orders not handed over by their deadline (:mod:`handover_window`).
+
+    Args:
+        session: any session.
+        now: the current time.
+        limit: at most this many.
+
+    Returns:
+        Order ids, oldest deadline first.
+    """
+    return list(
+        session.exec(
+            select(Order.id)
+            .where(
+                col(Order.status).in_(AWAITING_HANDOVER),
+                Order.payment_method == "cash",
+                col(Order.handover_due_at).is_not(None),
+                Order.handover_due_at <= now,
+            )
+            .order_by(Order.handover_due_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def release_unhanded(session: Session, order_id: int, now: datetime) -> str | None:
+    """Cancel one cash order not handed over by its deadline; its stock goes back.
+
+    Through the one cancel path (:func:`_cancel`), so offers and notices
+    follow; both sides read the reason. No money moves: a cash order books
+    nothing in the ledger before its handover.
+
+    Args:
+        session: a write session.
+        order_id: the order.
+        now: the current time.
+
+    Returns:
+        The order number, or None when it was no longer due (handed over,
+        cancelled, or handled by another worker).
+    """
+    order = session.get(Order, order_id)
+    if (
+        order is None
+        or order.payment_method != "cash"
+        or order.status not in AWAITING_HANDOVER
+        or order.handover_due_at is None
+        or order.handover_due_at > now
+    ):
         return None
-    _restore_stock(session, order)
-    return order.number
+    return _system_cancel(session, order, "not_handed_over", now)
 
 
 AUTO_STATUSES = ("handed_over", "delivered", "refund_requested", "refund_declined")

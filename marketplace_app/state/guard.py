@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.services import auth_sessions, roles
+from marketplace_app.services import auth_sessions, roles, sanctions
 from marketplace_app.web import SESSION_COOKIE
 
 GUARD_ATTR = "__mp_guard__"
@@ -115,6 +115,33 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
     if due:
         await run_write(auth_sessions.touch_session, token)
     return user
+
+
+def _still_stands(session, token: str, user_id: int) -> bool:
+    found = auth_sessions.session_user(session, token)
+    if found is None or found[0].id != user_id:
+        return False
+    standing = sanctions.restriction(session, user_id)
+    return standing is None or standing.kind != "ban"
+
+
+async def session_stands(token: str | None, user_id: int) -> bool:
+    """Whether a session still stands for its user, who is not banned.
+
+    Handlers look the caller up once per event; a long-running task (a live
+    page's watch) asks this again every cycle, so a logout, a revoked or
+    expired session, or a ban ends it.
+
+    Args:
+        token: the session cookie the task started with (:func:`session_token`).
+        user_id: the user the task serves.
+
+    Returns:
+        False when the session is gone or belongs to someone else, or the member is banned.
+    """
+    if not token:
+        return False
+    return await run_read(_still_stands, token, user_id)
 
 
 def session_token(state: rx.State) -> str | None:

@@ -1,24 +1,19 @@
 """``/messages`` and ``/messages/<id>``: conversations, live threads, images, reports, blocks.
 
-A thread page starts :meth:`ThreadState.watch` when it loads: a background
-task that sleeps on :data:`marketplace_app.realtime.notifier` (woken by a send
-in this worker, or in another one through Redis) for at most :data:`TICK_S`,
-then reads what is new in the database, so even a lost wake-up delays a
-message by one tick at most.
-The task stops when the page loads anew, when the browser goes to another
-page or disconnects, and after :data:`MAX_WATCH_S` in any case. (Reflex 0.10
-itself cancels it first on a navigation or a disconnect, as a child of the
-page's on_load chain; the checks here are the backstop.)
+Both pages are live: each starts a watch when it loads (a background task,
+:mod:`marketplace_app.state.live`: one per tab, the session checked again
+every cycle). The list's watch moves a conversation with a new message to the
+top with its unread count and preview; the thread's watch appends new
+messages and marks them read. Either stops when the page loads anew, when the
+browser goes to another page or disconnects, and when the session ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 
 import reflex as rx
-from reflex.utils import prerequisites
 
 from marketplace_app import realtime
 from marketplace_app.i18n import translate
@@ -33,12 +28,10 @@ from marketplace_app.state.guard import (
     run_read,
     run_write,
 )
+from marketplace_app.state.live import Tab, Watch
 from marketplace_app.state.session import LocaleState, SessionState
 from marketplace_app.state.uploads import received_files, refusal_key
 
-TICK_S = 1.0
-CHECK_EVERY_S = 5.0
-MAX_WATCH_S = 60 * 60
 LIST_PAGE = 20
 IMAGE_UPLOAD_ID = "message-image"
 
@@ -132,13 +125,29 @@ async def _refresh_nav_count(state: rx.State, user_id: int) -> None:
     nav.messages_unread = await run_read(messaging.unread_total, user_id)
 
 
+def refreshed_rows(
+    fresh: list[ConversationView], shown: list[ConversationView], asked: int
+) -> list[ConversationView]:
+    """The list after a live refresh of its top ``asked`` rows.
+
+    Rows shown before but not among the fresh ones were pushed down (or sat
+    on a later page): they follow, in their order, unless the fresh rows are
+    the whole list.
+    """
+    if len(fresh) < asked:
+        return fresh
+    ids = {row.id for row in fresh}
+    return [*fresh, *(row for row in shown if row.id not in ids)]
+
+
 class MessagesState(rx.State):
-    """The conversation list."""
+    """The conversation list, kept up to date while it is open."""
 
     rows: list[ConversationView] = []
     loaded: bool = False
     more: bool = False
     loading_more: bool = False
+    _watch_gen: int = 0
 
     async def _page(self, offset: int) -> list[ConversationView]:
         loc = await self.get_state(LocaleState)
@@ -151,11 +160,44 @@ class MessagesState(rx.State):
     @rx.event
     @login_required
     async def load(self):
-        """Load the first page of the caller's conversations."""
+        """Load the first page of the caller's conversations and start the live updates."""
         self.loaded = False
+        self._watch_gen += 1
         self.rows = await self._page(0)
         await _refresh_nav_count(self, current_user().id)
         self.loaded = True
+        return MessagesState.watch
+
+    def _still_here(self, gen: int, tab: Tab) -> bool:
+        """Whether the list this task serves is still open (call inside ``async with self``)."""
+        here = (self.router.url.path or "").rstrip("/") == "/messages"
+        return self._watch_gen == gen and here and tab.connected()
+
+    async def _refresh(self, user: AuthUser) -> None:
+        """Read the top of the list again (call inside ``async with self``)."""
+        loc = await self.get_state(LocaleState)
+        asked = min(max(len(self.rows), LIST_PAGE), messaging.PAGE_MAX)
+        found = await run_read(messaging.conversations, user.id, limit=asked)
+        rows = refreshed_rows([_row_view(r, loc.lang, loc._tr) for r in found], self.rows, asked)
+        if rows != self.rows:
+            self.rows = rows
+            if len(found) < asked:
+                self.more = False
+            await _refresh_nav_count(self, user.id)
+
+    @rx.event(background=True)
+    @login_required
+    async def watch(self):
+        """Keep the list current while it is open (a background task, one per tab)."""
+        user = current_user()
+        async with self:
+            gen, tab = self._watch_gen, Tab.of(self)
+        with Watch("conversations", user, tab) as watch:
+            async for _ in watch.cycles():
+                async with self:
+                    if not self._still_here(gen, tab):
+                        return
+                    await self._refresh(user)
 
     @rx.event
     @login_required
@@ -264,14 +306,11 @@ class ThreadState(rx.State):
         self.loaded = True
         return [ThreadState.watch, rx.scroll_to("thread-end")]
 
-    def _still_here(self, gen: int, conv_id: int, client: str, started: float) -> bool:
+    def _still_here(self, gen: int, conv_id: int, tab: Tab) -> bool:
         """Whether the page this task serves is still open (call inside ``async with self``)."""
         if self._watch_gen != gen or self.conversation_id != conv_id:
             return False
-        if self._requested_id() != conv_id or time.monotonic() - started > MAX_WATCH_S:
-            return False
-        namespace = prerequisites.get_and_validate_app().app.event_namespace
-        return namespace is None or client in namespace.token_to_sid
+        return self._requested_id() == conv_id and tab.connected()
 
     async def _take_new(self, user: AuthUser, conv_id: int) -> bool:
         """Append what is new (call inside ``async with self``); False when access is gone."""
@@ -298,29 +337,25 @@ class ThreadState(rx.State):
         """Show new messages as they come, until the page is left (a background task)."""
         user = current_user()
         async with self:
-            gen, conv_id = self._watch_gen, self.conversation_id
-            client = self.router.session.client_token
-            seen = realtime.notifier.version(user.id)
-            last_id = self._last_id
+            gen, conv_id, last_id = self._watch_gen, self.conversation_id, self._last_id
+            tab = Tab.of(self)
         if not conv_id:
             return
-        started = checked = time.monotonic()
-        while True:
-            now_seen = await realtime.notifier.wait(user.id, seen, TICK_S)
-            poked, seen = now_seen != seen, now_seen
-            newer = poked or await run_read(_has_newer, conv_id, last_id)
-            if not newer and time.monotonic() - checked < CHECK_EVERY_S:
-                continue
-            checked = time.monotonic()
-            async with self:
-                if not self._still_here(gen, conv_id, client, started):
-                    return
-                if newer and not await self._take_new(user, conv_id):
-                    self.found = False
-                    return
-                scroll, last_id = self._last_id != last_id, self._last_id
-            if scroll:
-                yield rx.scroll_to("thread-end")
+
+        async def probe() -> bool:
+            return await run_read(_has_newer, conv_id, last_id)
+
+        with Watch("thread", user, tab) as watch:
+            async for newer in watch.cycles(probe):
+                async with self:
+                    if not self._still_here(gen, conv_id, tab):
+                        return
+                    if newer and not await self._take_new(user, conv_id):
+                        self.found = False
+                        return
+                    scroll, last_id = self._last_id != last_id, self._last_id
+                if scroll:
+                    yield rx.scroll_to("thread-end")
 
     # -- sending
 

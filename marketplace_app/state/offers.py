@@ -18,7 +18,7 @@ import reflex as rx
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time, money
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import inbox, offer_lists, offers
+from marketplace_app.services import inbox, offer_lists, offer_steps, offers
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.state import forms
 from marketplace_app.state.guard import (
@@ -60,6 +60,7 @@ class OfferRowView:
     agreed: str
     price: str
     when: str
+    note: str
     can_accept: bool
     can_decline: bool
     can_counter: bool
@@ -84,6 +85,14 @@ def _when(info: offer_lists.OfferInfo, lang: str, now: datetime) -> str:
     return ""
 
 
+def _note(info: offer_lists.OfferInfo, lang: str) -> str:
+    """Why the offer is where it is, when its order was cancelled."""
+    if info.last_reason != offer_steps.REASON_ORDER_CANCELLED:
+        return ""
+    held = info.status == "accepted"
+    return translate(lang, f"offers.note.order_cancelled_{'held' if held else 'ended'}")
+
+
 def row_view(info: offer_lists.OfferInfo, lang: str, now: datetime | None = None) -> OfferRowView:
     """Format one offer for a list, from its viewer's side."""
     now = now or utcnow()
@@ -105,6 +114,7 @@ def row_view(info: offer_lists.OfferInfo, lang: str, now: datetime | None = None
         agreed=amount("offers.agreed", info.agreed_cents),
         price=amount("offers.price", info.price_cents),
         when=_when(info, lang, now),
+        note=_note(info, lang),
         can_accept="accept" in info.actions,
         can_decline="decline" in info.actions,
         can_counter="counter" in info.actions,
@@ -196,7 +206,8 @@ class OffersState(rx.State):
         wanted = str(self.router.url.query_parameters.get("tab", "made"))
         self.tab = wanted if wanted in TABS else "made"
         self.tabs = [
-            TabView(key, translate(lang, f"offers.tab.{key}"), offers.link(key)) for key in TABS
+            TabView(key, translate(lang, f"offers.tab.{key}"), offer_steps.link(key))
+            for key in TABS
         ]
         self.errors = {}
         self.flash = ""

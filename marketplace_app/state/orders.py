@@ -471,7 +471,12 @@ class OrderState(rx.State):
 
     @staticmethod
     def _due_note(order: Order, lang: str) -> str:
-        if order.release_due_at is None or order.payment_method != "escrow":
+        if order.payment_method == "cash":
+            if order.status in orders.AWAITING_HANDOVER and order.handover_due_at:
+                when = date_time(order.handover_due_at, lang)
+                return translate(lang, "orders.due.handover", when=when)
+            return ""
+        if order.release_due_at is None:
             return ""
         when = date_time(order.release_due_at, lang)
         key = {

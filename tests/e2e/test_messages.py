@@ -4,7 +4,8 @@ A buyer asks about a listing; the seller sees the unread badge, opens the
 conversation and answers with a phone number, which the buyer sees masked
 (with the notice why) in the open page, without a reload, within a second.
 A reported message hidden by an operator shows the reason to both sides; a
-block stops the chat for both.
+block stops the chat for both. The seller's open conversation list shows a new
+conversation, and a new message moves its conversation to the top, live.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from tests.e2e.test_moderation import queue_row, word
 from tests.e2e.test_orders import MODERATOR, person
 
 LIVE_MS = 1000
+# The list re-reads its top rows on a wake-up; a little more room than a thread.
+LIST_LIVE_MS = 2000
 
 
 def seed_listing(app, buyer: str, seller: str) -> int:
@@ -151,3 +154,54 @@ def test_a_reported_message_is_hidden_by_an_operator_and_a_block_stops_the_chat(
     finally:
         for page in (seller, buyer, mod):
             page.context.close()
+
+
+def test_the_conversation_list_updates_live(browser: Browser, app, size: str):
+    buyer_email, seller_email = new_email(), new_email()
+    first = seed_listing(app, buyer_email, seller_email)
+    second = seed_listing(app, buyer_email, seller_email)
+    seller = person(browser, app, size, seller_email)
+    buyer = person(browser, app, size, buyer_email)
+    try:
+        seller.goto("/messages")
+        expect(seller.get_by_test_id("empty-state")).to_be_visible()
+
+        # A new conversation appears in the seller's open list, with its count and preview.
+        buyer.goto(f"/listing/{first}")
+        buyer.get_by_test_id("contact-seller").click()
+        expect(buyer).to_have_url(re.compile(r"/messages/\d+$"))
+        send(buyer, "Is the first kettle still there?")
+        rows = seller.get_by_test_id("conversation-row")
+        expect(rows).to_have_count(1, timeout=LIST_LIVE_MS)
+        expect(rows.first.get_by_test_id("conversation-unread")).to_have_text("1")
+        expect(rows.first.get_by_test_id("conversation-preview")).to_have_text(
+            "Is the first kettle still there?"
+        )
+        expect(seller.get_by_test_id("nav-messages-count")).to_have_text("1")
+
+        # A second one goes on top of it.
+        buyer.goto(f"/listing/{second}")
+        buyer.get_by_test_id("contact-seller").click()
+        expect(buyer).to_have_url(re.compile(r"/messages/\d+$"))
+        send(buyer, "And the second one?")
+        expect(rows).to_have_count(2, timeout=LIST_LIVE_MS)
+        expect(rows.first.get_by_test_id("conversation-preview")).to_have_text(
+            "And the second one?"
+        )
+
+        # A new message in the older conversation moves it back to the top.
+        buyer.goto(f"/listing/{first}")
+        buyer.get_by_test_id("contact-seller").click()
+        expect(buyer).to_have_url(re.compile(r"/messages/\d+$"))
+        send(buyer, "I could come today")
+        expect(rows.first.get_by_test_id("conversation-preview")).to_have_text(
+            "I could come today", timeout=LIST_LIVE_MS
+        )
+        expect(rows.first.get_by_test_id("conversation-unread")).to_have_text("2")
+        expect(rows.nth(1).get_by_test_id("conversation-preview")).to_have_text(
+            "And the second one?"
+        )
+        expect(seller.get_by_test_id("nav-messages-count")).to_have_text("3")
+    finally:
+        seller.context.close()
+        buyer.context.close()

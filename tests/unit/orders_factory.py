@@ -29,7 +29,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import fulfilment, orders
+from marketplace_app.services import fulfilment, handover_window, orders
 from tests.unit.invariants import check_invariants, stock_baseline
 from tests.unit.services.conftest import make_user
 
@@ -198,6 +198,9 @@ def place(
         address_text="" if delivery == "pickup" else "1 River Road, Riverside",
         commission_cents=total * commission_bp // 10_000,
         expires_at=now + expires_in if payment == "escrow" else None,
+        handover_due_at=None
+        if payment == "escrow"
+        else handover_window.due_at(session, seller_listing.seller_id, seller_listing.shop_id, now),
         created_at=now,
         updated_at=now,
     )

@@ -1,4 +1,5 @@
-"""Order timers: a lease in the database, and no order processed twice by two workers."""
+"""Order timers: a lease in the database, and no order processed twice by two workers;
+cash orders not handed over by their seller's deadline give their stock back."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace_app import migrations
 from marketplace_app.db import get_engines, read_session, write_session, write_session_for
@@ -19,12 +20,15 @@ from marketplace_app.models import (
     Category,
     InboxItem,
     JobLease,
+    LedgerEntry,
     Listing,
+    ListingVariant,
     Order,
     OrderTransition,
+    Shop,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import ledger, orders
+from marketplace_app.services import handover_window, ledger, orders
 from marketplace_app.settings import settings
 from tests.unit.invariants import check_invariants, stock_baseline
 from tests.unit.orders_factory import code_of, make_town, pay, place
@@ -242,6 +246,14 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
             .where(Order.id.in_([o.id for o in reminding]))
             .values(created_at=utcnow() - timedelta(days=2))
         )
+        releasing = [
+            place(s, town.buyer, [(town.bread, None, 1)], payment="cash") for _ in range(3)
+        ]
+        s.exec(
+            update(Order)
+            .where(Order.id.in_([o.id for o in releasing]))
+            .values(handover_due_at=utcnow())
+        )
     now = utcnow() + timedelta(hours=1)
 
     def round_robin(count: int) -> list[order_timers.TimerReport]:
@@ -273,6 +285,7 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
     assert sorted(n for r in reports for n in r.expired) == sorted(o.number for o in expiring)
     assert sorted(n for r in reports for n in r.settled) == sorted(o.number for o in settling)
     assert sorted(n for r in reports for n in r.reminded) == sorted(o.id for o in reminding)
+    assert sorted(n for r in reports for n in r.released) == sorted(o.number for o in releasing)
     with read() as s:
         moves = s.exec(
             select(OrderTransition.to_status, func.count())
@@ -280,7 +293,7 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
             .group_by(OrderTransition.to_status)
         ).all()
         counts = dict(moves)
-        assert counts["cancelled"] == len(expiring)
+        assert counts["cancelled"] == len(expiring) + len(releasing)
         assert counts["completed"] == len(settling)
         reminders = s.exec(
             select(func.count())
@@ -290,3 +303,133 @@ def test_racing_rounds_on_each_backend_move_every_order_once(backend, monkeypatc
         assert reminders == len(reminding)
         assert ledger.balance(s, ledger.ESCROW) == 0
         check_invariants(s, baseline)
+
+
+# -- cash orders never handed over
+
+
+def _cash_world():
+    """Cash orders waiting for their handover: a shop's (window 2 days), a resident's (3)."""
+    with write_session() as s:
+        town = make_town(s)
+        s.get(Shop, town.shop.id).cash_handover_days = 2
+    with read_session() as s:
+        baseline = stock_baseline(s)
+        kilo = s.exec(select(ListingVariant).where(ListingVariant.label == "1 kg")).one()
+    with write_session() as s:
+        waiting = place(s, town.buyer, [(town.bread, None, 3)], payment="cash")
+        ready = place(s, town.buyer, [(town.coffee, kilo, 1)], payment="cash")
+        orders.mark_ready(s, town.shop_owner.id, ready.number)
+        lamp = place(s, town.other_buyer, [(town.lamp, None, 1)], payment="cash")
+        handed = place(s, town.buyer, [(town.bread, None, 1)], payment="cash")
+        orders.mark_ready(s, town.shop_owner.id, handed.number)
+        orders.confirm_handover(s, town.shop_owner.id, handed.number, code_of(handed))
+        on_the_way = place(
+            s, town.buyer, [(town.bread, None, 1)], payment="cash", delivery="local", fee=500
+        )
+        orders.mark_out_for_delivery(s, town.shop_owner.id, on_the_way.number)
+        escrow = place(s, town.buyer, [(town.bread, None, 1)])
+        pay(s, escrow.group_id)
+    return (
+        town,
+        baseline,
+        {
+            "waiting": waiting,
+            "ready": ready,
+            "lamp": lamp,
+            "handed": handed,
+            "on_the_way": on_the_way,
+            "escrow": escrow,
+        },
+    )
+
+
+def _status(order: Order) -> str:
+    with read_session() as s:
+        return s.get(Order, order.id).status
+
+
+def test_each_cash_order_gets_its_sellers_deadline(db):
+    _, _, made = _cash_world()
+    with read_session() as s:
+        for key, days in (("waiting", 2), ("ready", 2), ("lamp", 3)):
+            order = s.get(Order, made[key].id)
+            assert order.handover_due_at - order.created_at == timedelta(days=days), key
+        assert s.get(Order, made["escrow"].id).handover_due_at is None
+
+
+def test_cash_orders_not_handed_over_are_cancelled_and_give_their_stock_back(db):
+    town, baseline, made = _cash_world()
+    with read_session() as s:
+        entries_before = s.exec(select(func.count()).select_from(LedgerEntry)).one()
+    early = order_timers.run_order_timers(utcnow() + timedelta(days=2) - timedelta(minutes=1))
+    assert early.released == []
+
+    report = order_timers.run_order_timers(utcnow() + timedelta(days=2, minutes=1), holder="a")
+    assert sorted(report.released) == sorted(made[k].number for k in ("waiting", "ready"))
+    assert _status(made["lamp"]) == "paid"  # the resident's window is 3 days
+    report = order_timers.run_order_timers(utcnow() + timedelta(days=3, minutes=1), holder="a")
+    assert report.released == [made["lamp"].number]
+    again = order_timers.run_order_timers(utcnow() + timedelta(days=30), holder="b")
+    assert again.released == []
+
+    for key, status in (
+        ("waiting", "cancelled"),
+        ("ready", "cancelled"),
+        ("lamp", "cancelled"),
+        ("handed", "completed"),
+        ("on_the_way", "out_for_delivery"),
+        ("escrow", "paid"),
+    ):
+        assert _status(made[key]) == status, key
+    with read_session() as s:
+        assert s.get(Listing, town.bread.id).stock == 500 - 1 - 1 - 1
+        kilo = s.exec(select(ListingVariant).where(ListingVariant.label == "1 kg")).one()
+        assert kilo.stock == 2
+        lamp = s.get(Listing, town.lamp.id)
+        assert (lamp.status, lamp.stock) == ("active", 1)
+        for key in ("waiting", "ready", "lamp"):
+            last = s.exec(
+                select(OrderTransition)
+                .where(OrderTransition.order_id == made[key].id)
+                .order_by(col(OrderTransition.id).desc())
+            ).first()
+            assert (last.to_status, last.actor_id, last.reason) == (
+                "cancelled",
+                None,
+                "not_handed_over",
+            )
+        told = s.exec(
+            select(InboxItem.user_id).where(
+                InboxItem.message_key == "inbox.order.not_handed_over",
+                InboxItem.link == orders.link(made["lamp"].number),
+            )
+        ).all()
+        assert sorted(told) == sorted([town.other_buyer.id, town.resident.id])
+        # Cash books nothing before the handover, so cancelling moves no money.
+        assert s.exec(select(func.count()).select_from(LedgerEntry)).one() == entries_before
+        check_invariants(s, baseline)
+
+
+def test_a_handover_after_the_round_listed_it_wins(db):
+    town, _, made = _cash_world()
+    now = utcnow() + timedelta(days=2, minutes=1)
+    with read_session() as s:
+        due = orders.due_to_release(s, now)
+    assert made["ready"].id in due
+    with write_session() as s:
+        orders.confirm_handover(s, town.shop_owner.id, made["ready"].number, code_of(made["ready"]))
+    with write_session() as s:
+        assert orders.release_unhanded(s, made["ready"].id, now) is None
+    assert _status(made["ready"]) == "completed"
+
+
+def test_the_seller_moving_the_deadline_changes_new_orders_only(db):
+    town, _, made = _cash_world()
+    with write_session() as s:
+        handover_window.set_shop_days(s, town.shop_owner.id, town.shop.id, "10")
+        later = place(s, town.buyer, [(town.bread, None, 1)], payment="cash")
+    with read_session() as s:
+        old, new = s.get(Order, made["waiting"].id), s.get(Order, later.id)
+        assert old.handover_due_at - old.created_at == timedelta(days=2)
+        assert new.handover_due_at - new.created_at == timedelta(days=10)

@@ -103,19 +103,6 @@ def refused(fn, *args, **kw) -> dict[str, str]:
 # --- the table ------------------------------------------------------------------------
 
 
-def test_the_table_names_who_may_make_each_move():
-    assert offers.allowed(None, "open", offers.BUYER)
-    assert offers.allowed("open", "countered", offers.SELLER)
-    assert not offers.allowed("open", "countered", offers.BUYER)
-    assert offers.allowed("countered", "accepted", offers.BUYER)
-    assert not offers.allowed("countered", "accepted", offers.SELLER)
-    assert offers.allowed("accepted", "lapsed", offers.SYSTEM)
-    assert not offers.allowed("accepted", "lapsed", offers.BUYER)
-    for final in ("ordered", "declined", "withdrawn", "expired", "lapsed"):
-        assert final not in offers.TRANSITIONS
-        assert not offers.allowed(final, "open", offers.BUYER)
-
-
 def test_illegal_moves_raise_and_change_nothing(town):
     offer_id = run(offers.make_offer, town["bea"], town["lamp"], "70")
     with pytest.raises(ServiceError) as caught:
