@@ -112,6 +112,14 @@ class Settings:
         """Whether the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
 
+    @property
+    def serves_sandbox_gateway(self) -> bool:
+        """Whether this app serves the sandbox gateway: switched on, and the configured gateway."""
+        return (
+            self.sandbox_gateway
+            and self.payment_gateway_url == self.public_url + SANDBOX_GATEWAY_PATH
+        )
+
     def production_problems(self) -> list[str]:
         """What makes this configuration unsafe to serve real users with.
 

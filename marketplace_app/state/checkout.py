@@ -27,7 +27,7 @@ from marketplace_app.services import addresses, carts, checkout, fulfilment, med
 from marketplace_app.services.checkout import CheckoutRefused, Seen, SellerChoice
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
-from marketplace_app.state.guard import current_user, login_required, run_read
+from marketplace_app.state.guard import current_user, login_required, run_read, session_token
 from marketplace_app.state.session import LocaleState, SessionState
 
 PAYMENT_METHODS = ("cash", "escrow")
@@ -429,7 +429,10 @@ class CheckoutState(rx.State):
         if group.payment_method == "escrow":
             try:
                 url = await asyncio.to_thread(
-                    payments.begin_escrow_checkout, group.public_id, user_id
+                    payments.begin_escrow_checkout,
+                    group.public_id,
+                    user_id,
+                    buyer_session=session_token(self) or "",
                 )
             except ServiceError:
                 logging.getLogger(__name__).exception("escrow checkout did not start")

@@ -118,7 +118,7 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
 
 
 def session_token(state: rx.State) -> str | None:
-    """The raw session id from the cookie (for ending the session)."""
+    """The raw session id from the cookie (for ending the session, or the sandbox gateway)."""
     return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
 
 
