@@ -1,10 +1,11 @@
 """The app's own engines on SQLite or on PostgreSQL, for tests whose answer must not differ.
 
 Import the ``app_db`` fixture into a test module; each test then runs once per
-database. The PostgreSQL database is migrated once per session and shared (its
+database. The PostgreSQL database is migrated once per test module and shared (its
 rows accumulate), so tests using it must not count rows.
 """
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -14,10 +15,10 @@ from marketplace_app import migrations
 from marketplace_app.db import get_engines
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_app_url(pg_server) -> Iterator[str]:
-    """A migrated PostgreSQL database for the app's engines."""
-    url = pg_server.create_database("app_both_databases")
+    """A migrated PostgreSQL database for the app's engines (one per test module)."""
+    url = pg_server.create_database(f"app_both_{uuid.uuid4().hex[:12]}")
     migrations.upgrade(url)
     yield url
     for engine in set(get_engines(url)):
