@@ -6,6 +6,10 @@ import reflex as rx
 
 from marketplace_app.settings import settings
 
+# Every reflex command and backend worker loads this file first: a production
+# deployment with an unsafe configuration stops here, before anything is served.
+settings.refuse_unsafe_start()
+
 # Reflex reads these from the environment, not from rx.Config.
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 
 import marketplace_app.models  # noqa: F401  (registers the tables)
 from marketplace_app.db import get_engines
-from marketplace_app.migrations import include_name
+from marketplace_app.migrations import compare_type, include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -34,6 +34,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             include_name=include_name,
+            compare_type=compare_type,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -44,6 +45,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             include_name=include_name,
+            compare_type=compare_type,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -6,7 +6,9 @@ Commands:
     create-admin            create (or promote) an admin account
     import-listings FILE    import a catalog .jsonl file (sellers, listings, search index)
 
-Every command calls services; each write runs in one transaction. Add a new
+Every command calls services; each write runs in one transaction. In
+production every command first refuses an unsafe configuration
+(:meth:`Settings.refuse_unsafe_start`), and ``seed-demo`` refuses outright. Add a new
 command by writing ``_cmd_<name>(args) -> int`` and its ``_add_<name>`` parser
 hook, and listing both in :data:`COMMANDS`.
 """
@@ -18,6 +20,8 @@ import getpass
 import sys
 import time
 from collections.abc import Callable
+
+from marketplace_app.settings import settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -56,6 +60,12 @@ def _cmd_seed_demo(args: argparse.Namespace) -> int:
     from marketplace_app.db import read_session, write_session
     from marketplace_app.services import demo
 
+    if settings.production:
+        _err(
+            "seed-demo: refused in production (MARKET_ENV=production or an https:// PUBLIC_URL): "
+            "the demo town's accounts have published passwords."
+        )
+        return 2
     with read_session() as session:
         empty = demo.is_empty(session)
         conflict = None if empty else demo.find_conflict(session)
@@ -223,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         The process exit status: 0 on success.
     """
     args = build_parser().parse_args(argv)
+    settings.refuse_unsafe_start()
     return COMMANDS[args.command][2](args)
 
 

@@ -60,6 +60,7 @@ from marketplace_app.state.sell import SellState
 from marketplace_app.state.session import SessionState
 from marketplace_app.state.shops import PublicShopState, ShopApplyState
 
+settings.refuse_unsafe_start()  # rxconfig.py checks first; this covers other loaders
 app = rx.App(
     api_transformer=make_api(),
     stylesheets=["/styles.css"],

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData
+from sqlalchemy import Integer, MetaData
 from sqlmodel import SQLModel
 
 import marketplace_app.models  # noqa: F401  (registers the tables)
@@ -53,6 +53,26 @@ def is_search_index(name: str | None, type_: str) -> bool:
 def include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
     """Alembic's ``include_name`` hook: everything except the search index."""
     return not is_search_index(name, type_)
+
+
+def compare_type(context, _inspected_column, _metadata_column, inspected_type, metadata_type):
+    """Alembic's ``compare_type`` hook: on SQLite, INTEGER and BIGINT are the same column.
+
+    SQLite stores every integer in up to 64 bits whatever the declared type, so
+    the money migration leaves its INTEGER columns as they are (rebuilding a
+    table to rename a type would gain nothing). Everything else is compared as
+    Alembic does by default.
+
+    Returns:
+        False (no change) for that pair on SQLite; None (Alembic decides) otherwise.
+    """
+    if (
+        context.dialect.name == "sqlite"
+        and inspected_type._type_affinity is Integer
+        and metadata_type._type_affinity is Integer
+    ):
+        return False
+    return None
 
 
 def alembic_config() -> Config:
@@ -133,9 +153,9 @@ def pending_changes(url: str | None = None, metadata: MetaData | None = None) ->
     Returns:
         Alembic autogenerate diffs (tuples, or lists of tuples for column
         modifications). Only the search index's own objects are left out
-        (:func:`is_search_index`); nothing else is filtered: on this schema
-        neither SQLite nor PostgreSQL reports type noise, and a filter keyed on
-        SQLite affinity would also hide real changes such as a VARCHAR length.
+        (:func:`is_search_index`), and INTEGER vs BIGINT on SQLite
+        (:func:`compare_type`); nothing else is filtered: a wider filter keyed
+        on SQLite affinity would also hide real changes such as a VARCHAR length.
     """
     target = SQLModel.metadata if metadata is None else metadata
     engine = get_engines(url)[0]
@@ -143,7 +163,7 @@ def pending_changes(url: str | None = None, metadata: MetaData | None = None) ->
         context = MigrationContext.configure(
             connection,
             opts={
-                "compare_type": True,
+                "compare_type": compare_type,
                 "compare_server_default": False,
                 "render_as_batch": True,
                 "target_metadata": target,

@@ -7,8 +7,10 @@
   checkout for the group's unpaid escrow orders (a plain link for "Pay now").
 - ``GET /api/payments/statements.csv``: the logged-in seller's statement.
 - ``/sandbox-gateway/...`` (only when the sandbox is on and is the configured
-  gateway): a stand-in hosted checkout with a Pay / Decline page that sends
-  the signed webhook with httpx, so the whole flow runs end to end here.
+  gateway, never in production): a stand-in hosted checkout with a Pay /
+  Decline page that sends the signed webhook with httpx, so the whole flow
+  runs end to end here. Its session API serves only the logged-in buyer of
+  the order (the market forwards the buyer's session cookie).
 
 Reflex serves the frontend and this API on one port, so the sandbox posting
 the webhook to its own app must not block the event loop: the pay route is
@@ -31,14 +33,14 @@ from marketplace_app.db import read_session, write_session
 from marketplace_app.i18n import normalize_locale, translate
 from marketplace_app.i18n.formatting import money
 from marketplace_app.services import auth_sessions
-from marketplace_app.services.errors import NotFound, ValidationFailed
+from marketplace_app.services.errors import LoginRequired, NotFound, ValidationFailed
 from marketplace_app.services.payments import checkout, gateway, sandbox, statements, webhooks
-from marketplace_app.settings import settings
+from marketplace_app.settings import SANDBOX_GATEWAY_PATH, settings
 from marketplace_app.web import LOCALE_COOKIE, SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
-SANDBOX_PREFIX = "/sandbox-gateway"
+SANDBOX_PREFIX = SANDBOX_GATEWAY_PATH
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
@@ -124,12 +126,15 @@ async def pay_group(request: Request) -> Response:
     # A link from another site must not start a checkout in the buyer's name.
     if request.headers.get("sec-fetch-site", "same-origin") == "cross-site":
         return Response(status_code=403)
-    user = await asyncio.to_thread(_user, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    user = await asyncio.to_thread(_user, token)
     if user is None:
         return RedirectResponse("/login?" + urlencode({"next": back}), status_code=303)
     locale = _locale(request, user.locale)
     try:
-        url = await asyncio.to_thread(checkout.begin_escrow_checkout, public_id, user.id)
+        url = await asyncio.to_thread(
+            checkout.begin_escrow_checkout, public_id, user.id, buyer_session=token or ""
+        )
     except NotFound:
         return _message_page(locale, "payments.not_found", "error.not_found", "/", 404)
     except checkout.NothingToPay:
@@ -235,15 +240,30 @@ def _pay_page(s: sandbox.SandboxSession, locale: str, alert: str = "") -> str:
     return _document(locale, title, body)
 
 
+def _create_sandbox_session(token: str | None, payload: object, key: str):
+    with read_session() as session:
+        return sandbox.create_session(session, token, payload, key)
+
+
 async def sandbox_create_session(request: Request) -> Response:
-    """Create a checkout session (the gateway's API); a repeated idempotency key finds it."""
+    """Create a checkout session (the gateway's API) for the logged-in buyer's own payment.
+
+    The market forwards its buyer's session cookie; anyone else is answered
+    403 (not logged in) or 404 (not their open payment) and nothing is made.
+    A repeated idempotency key finds the session again.
+    """
     try:
         payload = await request.json()
     except ValueError:
         return JSONResponse({"error": "invalid_json"}, status_code=400)
     key = request.headers.get(gateway.IDEMPOTENCY_HEADER, "")
+    token = request.cookies.get(SESSION_COOKIE)
     try:
-        created, fresh = await asyncio.to_thread(sandbox.create_session, payload, key)
+        created, fresh = await asyncio.to_thread(_create_sandbox_session, token, payload, key)
+    except LoginRequired:
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    except NotFound:
+        return JSONResponse({"error": "not_found"}, status_code=404)
     except ValidationFailed as exc:
         return JSONResponse({"error": "invalid", "fields": sorted(exc.fields)}, status_code=422)
     return JSONResponse(
@@ -313,14 +333,6 @@ async def sandbox_decide(request: Request) -> Response:
     return RedirectResponse(decided.return_url, status_code=303)
 
 
-def sandbox_enabled() -> bool:
-    """Whether this app serves the sandbox: switched on, and it is the configured gateway."""
-    return (
-        settings.sandbox_gateway
-        and settings.payment_gateway_url == settings.public_url + SANDBOX_PREFIX
-    )
-
-
 def routes() -> list[Route]:
     """The payment routes to mount in the API app (the sandbox's only when enabled)."""
     found = [
@@ -328,7 +340,7 @@ def routes() -> list[Route]:
         Route("/api/payments/pay/{group_id}", pay_group, methods=["GET"]),
         Route("/api/payments/statements.csv", statement_csv, methods=["GET"]),
     ]
-    if sandbox_enabled():
+    if settings.serves_sandbox_gateway:
         found += [
             Route(f"{SANDBOX_PREFIX}/api/sessions", sandbox_create_session, methods=["POST"]),
             Route(f"{SANDBOX_PREFIX}/pay/{{session_id}}", sandbox_page, methods=["GET"]),

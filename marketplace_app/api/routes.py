@@ -1,4 +1,4 @@
-"""HTTP routes beside the Reflex app: session cookie, language switch, media files.
+"""HTTP routes beside the Reflex app: session cookie, language switch, media files, headers.
 
 A Reflex event handler cannot set an HttpOnly cookie, so the login handler
 issues a one-time ticket and the browser trades it here for the cookie.
@@ -7,6 +7,7 @@ issues a one-time ticket and the browser trades it here for the cookie.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,7 +21,7 @@ from marketplace_app.api.guest_cart import GuestCartCookie
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
 from marketplace_app.services import accounts, auth_sessions, carts
-from marketplace_app.settings import settings
+from marketplace_app.settings import Settings, settings
 from marketplace_app.web import GUEST_CART_COOKIE, LOCALE_COOKIE, SESSION_COOKIE, safe_next
 
 LOCALE_COOKIE_DAYS = 365
@@ -136,19 +137,71 @@ class _MediaFiles(StaticFiles):
         return response
 
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
-}
+HSTS_MAX_AGE_S = 365 * 86400
+
+
+def content_security_policy(s: Settings) -> str:
+    """The Content-Security-Policy of the app's pages (and every other response).
+
+    Reflex's build needs inline scripts (the router's hydration data) and
+    ``eval`` (``rx.call_script`` runs its code that way); everything else is
+    this origin only: images from ``/media`` and ``/_upload`` plus ``blob:``
+    (upload previews) and ``data:``, the websocket to this host, no frames,
+    no plugins, forms and ``<base>`` pointing home.
+
+    Args:
+        s: the settings (PUBLIC_URL gives the websocket's origin).
+
+    Returns:
+        The header value.
+    """
+    host = urlsplit(s.public_url).netloc
+    websocket = f"{'wss' if s.public_url.startswith('https://') else 'ws'}://{host}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            f"connect-src 'self' {websocket}",
+            "media-src 'self' blob:",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(s: Settings) -> dict[str, str]:
+    """The headers every HTTP response carries (a response's own value wins).
+
+    Args:
+        s: the settings; an https PUBLIC_URL adds Strict-Transport-Security.
+
+    Returns:
+        Header names and values.
+    """
+    headers = {
+        "Content-Security-Policy": content_security_policy(s),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
+    }
+    if s.public_url.startswith("https://"):
+        headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE_S}"
+    return headers
 
 
 class _SecurityHeaders:
-    """Adds SECURITY_HEADERS to every HTTP response (pages, API, media)."""
+    """Adds :func:`security_headers` to every HTTP response (pages, API, media)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, headers: dict[str, str]) -> None:
         self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -158,11 +211,7 @@ class _SecurityHeaders:
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [
-                    (k.lower().encode(), v.encode())
-                    for k, v in SECURITY_HEADERS.items()
-                    if k.lower().encode() not in present
-                ]
+                extra = [(k, v) for k, v in self.headers if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -207,7 +256,7 @@ def make_api() -> Starlette:
     media_dir.mkdir(parents=True, exist_ok=True)
     return Starlette(
         middleware=[
-            Middleware(_SecurityHeaders),
+            Middleware(_SecurityHeaders, headers=security_headers(settings)),
             Middleware(_UploadSizeLimit),
             Middleware(GuestCartCookie),
         ],

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from marketplace_app.db import read_session
 from marketplace_app.i18n.formatting import money
+from marketplace_app.ids import parse_id
 from marketplace_app.models import Listing
 from marketplace_app.services import catalog, media
 from marketplace_app.services.errors import NotFound
@@ -108,8 +109,8 @@ def _detail(listing_id: int) -> catalog.ListingDetail | None:
 
 async def share_listing(request: Request) -> Response:
     """A listing's Open Graph page; people are sent on to the listing itself."""
-    raw = request.path_params["listing_id"]
-    detail = await asyncio.to_thread(_detail, int(raw)) if raw.isdigit() else None
+    listing_id = parse_id(request.path_params["listing_id"])
+    detail = await asyncio.to_thread(_detail, listing_id) if listing_id else None
     if detail is None:
         return PlainTextResponse("Not found", status_code=404)
     return HTMLResponse(_share_html(detail))

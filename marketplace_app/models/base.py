@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from marketplace_app.models.types import UTCDateTime, utcnow
@@ -39,6 +40,11 @@ def required_time_field(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime, nullable=False, **kw)
 
 
+def money_field(**kw: Any) -> Any:
+    """An amount of money in minor units: BIGINT, since PostgreSQL's INTEGER stops at 2**31 - 1."""
+    return Field(sa_type=BigInteger, **kw)
+
+
 def in_check(column: str, values: tuple[str, ...]) -> str:
     """SQL for ``column IN (...)``, used by CHECK constraints on status columns."""
     quoted = ", ".join(f"'{v}'" for v in values)
@@ -53,6 +59,7 @@ __all__ = [
     "SQLModel",
     "created_field",
     "in_check",
+    "money_field",
     "required_time_field",
     "time_field",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field
+from marketplace_app.models.base import created_field, money_field
 
 
 class Cart(SQLModel, table=True):
@@ -40,5 +40,5 @@ class CartLine(SQLModel, table=True):
     listing_id: int = Field(foreign_key="listings.id", index=True)
     variant_id: int | None = Field(default=None, foreign_key="listing_variants.id")
     quantity: int = Field(default=1)
-    seen_price_cents: int
+    seen_price_cents: int = money_field()
     added_at: datetime = created_field()

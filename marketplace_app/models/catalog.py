@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, time_field
+from marketplace_app.models.base import created_field, in_check, money_field, time_field
 
 LISTING_KINDS = ("shop", "secondhand")
 CONDITIONS = ("new", "like_new", "good", "fair", "poor")
@@ -76,8 +76,8 @@ class Listing(SQLModel, table=True):
     title: str = Field(max_length=80)
     description: str = Field(default="", max_length=4000)
     condition: str | None = Field(default=None, max_length=12)
-    price_cents: int = Field(ge=0)
-    sale_price_cents: int | None = Field(default=None)
+    price_cents: int = money_field(ge=0)
+    sale_price_cents: int | None = money_field(default=None)
     sale_starts_at: datetime | None = time_field()
     sale_ends_at: datetime | None = time_field()
     negotiable: bool = Field(default=False)
@@ -89,8 +89,8 @@ class Listing(SQLModel, table=True):
     public_lat: float | None = Field(default=None)
     public_lon: float | None = Field(default=None)
     pickup: bool = Field(default=True)
-    local_delivery_fee_cents: int | None = Field(default=None)
-    courier_fee_cents: int | None = Field(default=None)
+    local_delivery_fee_cents: int | None = money_field(default=None)
+    courier_fee_cents: int | None = money_field(default=None)
     low_stock_threshold: int | None = Field(default=None)
     view_count: int = Field(default=0)
     import_key: str | None = Field(default=None, max_length=40, unique=True)
@@ -121,9 +121,10 @@ class ListingImage(SQLModel, table=True):
 class ListingVariant(SQLModel, table=True):
     """A buyable option of a shop product (e.g. 500 g / 1 kg) with its own price and stock.
 
-    A product with variants sells its variants; ``Listing.price_cents`` then
-    holds the lowest variant price (for cards and sorting) and
-    ``Listing.stock`` the sum of variant stock.
+    Every shop product has at least one (one with an empty label when it has
+    no options) and sells through its variants; ``Listing.price_cents`` holds
+    the lowest variant price (for cards and sorting) and ``Listing.stock`` the
+    sum of variant stock.
     """
 
     __tablename__ = "listing_variants"
@@ -137,8 +138,8 @@ class ListingVariant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     listing_id: int = Field(foreign_key="listings.id", index=True)
     label: str = Field(max_length=40)
-    price_cents: int
-    sale_price_cents: int | None = Field(default=None)
+    price_cents: int = money_field()
+    sale_price_cents: int | None = money_field(default=None)
     stock: int = Field(default=0)
     position: int = Field(default=0)
     created_at: datetime = created_field()

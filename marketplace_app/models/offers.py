@@ -7,7 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, required_time_field, time_field
+from marketplace_app.models.base import (
+    created_field,
+    in_check,
+    money_field,
+    required_time_field,
+    time_field,
+)
 
 # open: waiting for the seller; countered: waiting for the buyer; accepted:
 # the item is held for the buyer at ``agreed_cents`` until ``reserved_until``;
@@ -46,9 +52,9 @@ class Offer(SQLModel, table=True):
     listing_id: int = Field(foreign_key="listings.id")
     buyer_id: int = Field(foreign_key="users.id")
     seller_id: int = Field(foreign_key="users.id")
-    amount_cents: int
-    counter_cents: int | None = Field(default=None)
-    agreed_cents: int | None = Field(default=None)
+    amount_cents: int = money_field()
+    counter_cents: int | None = money_field(default=None)
+    agreed_cents: int | None = money_field(default=None)
     status: str = Field(default="open", max_length=12)
     expires_at: datetime = required_time_field()
     reserved_until: datetime | None = time_field()
@@ -67,6 +73,6 @@ class OfferTransition(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str = Field(max_length=12)
     actor_id: int | None = Field(default=None, foreign_key="users.id")
-    amount_cents: int | None = Field(default=None)
+    amount_cents: int | None = money_field(default=None)
     reason: str = Field(default="", max_length=200)
     at: datetime = created_field()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, time_field
+from marketplace_app.models.base import created_field, in_check, money_field, time_field
 
 ORDER_STATUSES = (
     "pending_payment",
@@ -46,7 +46,7 @@ class OrderGroup(SQLModel, table=True):
     public_id: str = Field(max_length=24, unique=True)
     buyer_id: int = Field(foreign_key="users.id", index=True)
     idempotency_key: str = Field(max_length=64, unique=True)
-    total_cents: int
+    total_cents: int = money_field()
     created_at: datetime = created_field()
 
 
@@ -82,15 +82,15 @@ class Order(SQLModel, table=True):
     status: str = Field(max_length=20)
     delivery_method: str = Field(max_length=12)
     payment_method: str = Field(max_length=12)
-    subtotal_cents: int
-    delivery_fee_cents: int = Field(default=0)
-    discount_cents: int = Field(default=0)
-    total_cents: int
+    subtotal_cents: int = money_field()
+    delivery_fee_cents: int = money_field(default=0)
+    discount_cents: int = money_field(default=0)
+    total_cents: int = money_field()
     address_text: str = Field(default="", max_length=400)
     tracking_number: str = Field(default="", max_length=60)
     handover_code_hash: str = Field(default="", max_length=64)
     handover_failures: int = Field(default=0)
-    commission_cents: int = Field(default=0)
+    commission_cents: int = money_field(default=0)
     slot_starts_at: datetime | None = time_field()
     slot_ends_at: datetime | None = time_field()
     expires_at: datetime | None = time_field()
@@ -119,9 +119,9 @@ class OrderLine(SQLModel, table=True):
     variant_id: int | None = Field(default=None, foreign_key="listing_variants.id")
     title: str = Field(max_length=80)
     variant_label: str = Field(default="", max_length=40)
-    unit_price_cents: int
+    unit_price_cents: int = money_field()
     quantity: int
-    line_total_cents: int
+    line_total_cents: int = money_field()
 
 
 class OrderTransition(SQLModel, table=True):

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from marketplace_app.models.base import created_field, in_check, time_field
+from marketplace_app.models.base import created_field, in_check, money_field, time_field
 
 PAYMENT_STATUSES = ("created", "paid", "failed", "expired", "refunded")
 SELLER_KINDS = ("shop", "resident")
@@ -34,7 +34,7 @@ class Payment(SQLModel, table=True):
     group_id: int = Field(foreign_key="order_groups.id", index=True)
     provider: str = Field(max_length=20)
     status: str = Field(default="created", max_length=12)
-    amount_cents: int
+    amount_cents: int = money_field()
     gateway_ref: str = Field(max_length=80, unique=True)
     checkout_url: str = Field(default="", max_length=500)
     created_at: datetime = created_field()
@@ -94,4 +94,4 @@ class LedgerEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     transaction_id: int = Field(foreign_key="ledger_transactions.id", index=True)
     account: str = Field(max_length=40)
-    amount_cents: int
+    amount_cents: int = money_field()

@@ -43,6 +43,13 @@ class PermissionDenied(ServiceError):
         super().__init__("error.forbidden")
 
 
+class LoginRequired(ServiceError):
+    """Nobody is logged in where the action needs a member."""
+
+    def __init__(self) -> None:
+        super().__init__("error.login_required")
+
+
 class OwnCase(ServiceError):
     """An operator asked to decide something that concerns them: another operator must."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from marketplace_app.ids import parse_id
 from marketplace_app.models import User
 from marketplace_app.services import accounts, addresses, auth_sessions
 from marketplace_app.services.errors import ServiceError
@@ -182,7 +183,8 @@ class AddressState(rx.State):
     async def open_form(self, address_id: int):
         """Show the form, empty (0) or for one of the caller's addresses."""
         ids = {a.id for a in self.addresses}
-        self.editing_id = address_id if isinstance(address_id, int) and address_id in ids else 0
+        wanted = parse_id(address_id)
+        self.editing_id = wanted if wanted in ids else 0
         self.errors = {}
         self.form_open = True
 
@@ -221,7 +223,8 @@ class AddressState(rx.State):
     @login_required
     async def delete(self, address_id: int):
         """Delete one of the caller's addresses."""
-        if not isinstance(address_id, int):
+        address_id = parse_id(address_id)
+        if address_id is None:
             return
         with contextlib.suppress(ServiceError):
             await run_write(addresses.delete_address, current_user().id, address_id)
@@ -231,7 +234,8 @@ class AddressState(rx.State):
     @login_required
     async def make_default(self, address_id: int):
         """Make one of the caller's addresses the default."""
-        if not isinstance(address_id, int):
+        address_id = parse_id(address_id)
+        if address_id is None:
             return
         with contextlib.suppress(ServiceError):
             await run_write(addresses.set_default_address, current_user().id, address_id)

@@ -17,6 +17,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
+from marketplace_app.ids import parse_id
 from marketplace_app.services import carts, media, purchasable
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.state.guard import public, run_read, run_write
@@ -216,10 +217,10 @@ class CartState(rx.State):
     async def _change(self, line_id: object, change: Callable, *args: object) -> None:
         lang = (await self.get_state(LocaleState)).lang
         owner = await cart_owner(self)
-        if owner is None or whole_number(line_id, 1, 2**62) is None:
+        line_id = parse_id(line_id)
+        if owner is None or line_id is None:
             self.busy = False
             return
-        line_id = int(line_id)
         errors: dict[int, str] = {}
         try:
             view = await run_write(_change_and_view, owner, change, line_id, *args)
@@ -251,7 +252,7 @@ class CartState(rx.State):
             yield update
 
     async def _set_quantity(self, line_id: object, quantity: object):
-        line_id = whole_number(line_id, 1, 2**62)
+        line_id = parse_id(line_id)
         wanted = whole_number(quantity, 1, carts.MAX_QUANTITY)
         if line_id is None:
             return

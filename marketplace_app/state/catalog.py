@@ -9,6 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
+from marketplace_app.ids import parse_id
 from marketplace_app.services import carts, catalog, geo, media, recent, search
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.settings import settings
@@ -240,9 +241,11 @@ class ListingState(rx.State):
         yield
         user = await resolve_user(self)
         try:
-            listing_id = int(raw_id)
+            listing_id = parse_id(raw_id)
+            if listing_id is None:
+                raise NotFound()
             detail = await run_read(catalog.listing_detail, listing_id, user.id if user else None)
-        except (ValueError, NotFound):
+        except NotFound:
             self.found = False
             self.loading = False
             return

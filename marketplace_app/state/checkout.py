@@ -23,11 +23,12 @@ from babel.dates import format_datetime, format_time
 from marketplace_app.db import write_session
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
+from marketplace_app.ids import parse_id
 from marketplace_app.services import addresses, carts, checkout, fulfilment, media, payments
 from marketplace_app.services.checkout import CheckoutRefused, Seen, SellerChoice
 from marketplace_app.services.errors import ServiceError, ValidationFailed
 from marketplace_app.settings import settings
-from marketplace_app.state.guard import current_user, login_required, run_read
+from marketplace_app.state.guard import current_user, login_required, run_read, session_token
 from marketplace_app.state.session import LocaleState, SessionState
 
 PAYMENT_METHODS = ("cash", "escrow")
@@ -127,14 +128,6 @@ def _address_label(address) -> str:
 
 def _load(session, user_id: int):
     return checkout.preview(session, user_id), addresses.list_addresses(session, user_id)
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
-        return int(value)
-    return None
 
 
 class CheckoutState(rx.State):
@@ -339,7 +332,7 @@ class CheckoutState(rx.State):
     async def choose_address(self, part_key: str, address_id: str):
         """Choose the delivery address (one of the caller's address book)."""
         part = self._part(part_key)
-        wanted = _whole(address_id)
+        wanted = parse_id(address_id)
         if part is None or wanted not in self._address_ids:
             return
         choice = {**self._choices.get(part.key, {}), "address": str(wanted)}
@@ -362,7 +355,7 @@ class CheckoutState(rx.State):
         for key, c in self._choices.items():
             method = c.get("method", "")
             if method:
-                choices[key] = SellerChoice(method, c.get("slot", ""), _whole(c.get("address")))
+                choices[key] = SellerChoice(method, c.get("slot", ""), parse_id(c.get("address")))
         seen = {
             line.line_id: Seen(line.unit_price_cents, line.quantity)
             for part in (self._preview.parts if self._preview else ())
@@ -429,7 +422,10 @@ class CheckoutState(rx.State):
         if group.payment_method == "escrow":
             try:
                 url = await asyncio.to_thread(
-                    payments.begin_escrow_checkout, group.public_id, user_id
+                    payments.begin_escrow_checkout,
+                    group.public_id,
+                    user_id,
+                    buyer_session=session_token(self) or "",
                 )
             except ServiceError:
                 logging.getLogger(__name__).exception("escrow checkout did not start")

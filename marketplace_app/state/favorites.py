@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.ids import parse_id
 from marketplace_app.services import favorites
 from marketplace_app.services.errors import NotFound
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -21,7 +22,8 @@ class FavoriteState(rx.State):
     @login_required
     async def toggle(self, listing_id: int):
         """Heart or un-heart a listing."""
-        if not isinstance(listing_id, int):
+        listing_id = parse_id(listing_id)
+        if listing_id is None:
             return
         try:
             now_favorite = await run_write(favorites.toggle, current_user().id, listing_id)

@@ -145,7 +145,7 @@ async def session_stands(token: str | None, user_id: int) -> bool:
 
 
 def session_token(state: rx.State) -> str | None:
-    """The raw session id from the cookie (for ending the session)."""
+    """The raw session id from the cookie (for ending the session, or the sandbox gateway)."""
     return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
 
 

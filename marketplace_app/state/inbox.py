@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from marketplace_app.i18n.formatting import date_time
+from marketplace_app.ids import parse_id
 from marketplace_app.models import InboxItem
 from marketplace_app.services import inbox
 from marketplace_app.services.errors import NotFound
@@ -67,7 +68,8 @@ class InboxState(rx.State):
     @login_required
     async def open_item(self, item_id: int):
         """Mark a notice read and go where it leads."""
-        if not isinstance(item_id, int) or isinstance(item_id, bool):
+        item_id = parse_id(item_id)
+        if item_id is None:
             return
         try:
             target = await run_write(inbox.open_item, current_user().id, item_id)

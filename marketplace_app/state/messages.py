@@ -18,6 +18,7 @@ import reflex as rx
 from marketplace_app import realtime
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
+from marketplace_app.ids import parse_id
 from marketplace_app.services import media, messaging, orders, reports
 from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.state import forms
@@ -240,7 +241,10 @@ class ThreadState(rx.State):
     async def open_listing(self, listing_id: int):
         """Go to the caller's conversation about a listing (started when new)."""
         loc = await self.get_state(LocaleState)
+        listing_id = parse_id(listing_id)
         try:
+            if listing_id is None:
+                raise NotFound()
             conv = await run_write(messaging.start_for_listing, current_user().id, listing_id)
         except ServiceError as error:
             return rx.toast.error(next(iter(loc._errors(error).values())))
@@ -261,7 +265,7 @@ class ThreadState(rx.State):
 
     def _requested_id(self) -> int:
         raw = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-        return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+        return parse_id(raw) or 0
 
     def _show(self, t: messaging.Thread, loc: LocaleState) -> None:
         self.conversation_id = t.id
@@ -433,7 +437,7 @@ class ThreadState(rx.State):
     @login_required
     async def start_report(self, message_id: int):
         """Open the report dialog for a message."""
-        self.report_id = message_id if isinstance(message_id, int) else 0
+        self.report_id = parse_id(message_id) or 0
         self.report_sent = False
         self.report_errors = {}
 

@@ -9,6 +9,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
+from marketplace_app.ids import parse_id
 from marketplace_app.services import audit, blocklist
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
@@ -195,7 +196,8 @@ class BlocklistState(rx.State):
     @login_required(role="admin")
     async def remove(self, term_id: int):
         """Remove a term."""
-        if not isinstance(term_id, int):
+        term_id = parse_id(term_id)
+        if term_id is None:
             return
         async for update in self._write(
             blocklist.remove_term, "blocklist.removed", term_id=term_id

@@ -8,6 +8,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date
+from marketplace_app.ids import parse_id
 from marketplace_app.services import listings, media, moderation
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state.guard import current_user, login_required, run_read, run_write
@@ -155,7 +156,8 @@ class MyListingsState(rx.State):
     @login_required
     async def toggle_pause(self, listing_id: int):
         """Pause an active listing, or put a paused one back on sale."""
-        if not isinstance(listing_id, int):
+        listing_id = parse_id(listing_id)
+        if listing_id is None:
             return
         row = next((r for r in self.rows if r.id == listing_id), None)
         if row is not None and row.status == "paused":
@@ -167,14 +169,15 @@ class MyListingsState(rx.State):
     @login_required
     async def mark_sold(self, listing_id: int):
         """Mark a listing sold."""
-        if isinstance(listing_id, int):
+        listing_id = parse_id(listing_id)
+        if listing_id is not None:
             await self._act(listing_id, "mark_sold", "my_listings.marked_sold")
 
     @rx.event
     @login_required
     async def ask_delete(self, listing_id: int):
         """Ask for confirmation before deleting."""
-        self.confirm_id = listing_id if isinstance(listing_id, int) else 0
+        self.confirm_id = parse_id(listing_id) or 0
 
     @rx.event
     @login_required

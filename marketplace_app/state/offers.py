@@ -17,6 +17,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time, money
+from marketplace_app.ids import parse_id
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import inbox, offer_lists, offer_steps, offers
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
@@ -123,14 +124,6 @@ def row_view(info: offer_lists.OfferInfo, lang: str, now: datetime | None = None
     )
 
 
-def _offer_id(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 12:
-        return int(value)
-    return value if isinstance(value, int) else None
-
-
 def _known(side: str, action: object) -> bool:
     return isinstance(action, str) and (side, action) in ACTIONS
 
@@ -150,7 +143,7 @@ async def _act(state, side: str, offer_id: object, action: str) -> str | None:
     The caller checks first that ``(side, action)`` is in :data:`ACTIONS`.
     """
     fn = ACTIONS[(side, action)]
-    wanted = _offer_id(offer_id)
+    wanted = parse_id(offer_id)
     if wanted is None:
         return _message(await state.get_state(LocaleState), NotFound())
     loc = await state.get_state(LocaleState)
@@ -163,7 +156,7 @@ async def _act(state, side: str, offer_id: object, action: str) -> str | None:
 
 async def _buy(state, offer_id: object) -> str | rx.event.EventSpec:
     """Put the held item in the caller's cart and go to checkout (or say why not)."""
-    wanted = _offer_id(offer_id)
+    wanted = parse_id(offer_id)
     if wanted is None:
         return ""
     loc = await state.get_state(LocaleState)
@@ -246,7 +239,7 @@ class OffersState(rx.State):
     @login_required
     async def counter(self, form: dict):
         """The seller counters an open offer with the amount typed in its row."""
-        wanted = _offer_id(form.get("offer_id") if isinstance(form, dict) else None)
+        wanted = parse_id(form.get("offer_id") if isinstance(form, dict) else None)
         if self.busy or wanted is None or self.tab != "received":
             return
         self.errors = {}
@@ -322,10 +315,8 @@ class OfferPanelState(rx.State):
         self.errors = {}
         self.flash = ""
         self.busy = False
-        try:
-            self.listing_id = int(path.rsplit("/", 1)[-1])
-        except ValueError:
-            self.listing_id = 0
+        self.listing_id = parse_id(path.rsplit("/", 1)[-1]) or 0
+        if not self.listing_id:
             self.shown = False
             return
         self.login_href = "/login?" + urlencode({"next": path})

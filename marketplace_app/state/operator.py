@@ -17,6 +17,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date_time
+from marketplace_app.ids import parse_id
 from marketplace_app.services import (
     audit,
     blocklist,
@@ -120,8 +121,7 @@ def _review_report_view(row: reviews.ReviewReportRow, lang: str) -> ReviewReport
 
 def _row_id(form: dict, name: str) -> int | None:
     """The row id a queue form carries in a hidden field (a hint: services check it)."""
-    raw = forms.text(form, name, 12)
-    return int(raw) if raw.isdigit() else None
+    return parse_id(forms.text(form, name, 12))
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,8 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def approve(self, shop_id: int):
         """Approve a shop application."""
-        if not isinstance(shop_id, int):
+        shop_id = parse_id(shop_id)
+        if shop_id is None:
             return
         async for update in self._decide(
             f"shop-{shop_id}", "queue.approved", shops.approve, shop_id=shop_id
@@ -356,7 +357,8 @@ class OperatorState(rx.State):
     @login_required(role="moderator")
     async def approve_listing(self, listing_id: int):
         """Let a listing held by the blocklist go live."""
-        if not isinstance(listing_id, int):
+        listing_id = parse_id(listing_id)
+        if listing_id is None:
             return
         async for update in self._decide(
             f"pending-{listing_id}",

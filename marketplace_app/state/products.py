@@ -17,6 +17,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import money
+from marketplace_app.ids import parse_id
 from marketplace_app.services import catalog, listing_images, media, product_csv, products, roles
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace_app.state import forms, uploads
@@ -202,7 +203,8 @@ class ShopManageState(rx.State):
 
     async def _publish(self, product_id: int, published: bool):
         loc = await self.get_state(LocaleState)
-        if not isinstance(product_id, int):
+        product_id = parse_id(product_id)
+        if product_id is None:
             return
         self.busy_id = product_id
         yield
@@ -235,7 +237,8 @@ class ShopManageState(rx.State):
     async def set_stock(self, product_id: int, variant_id: int, value: str | float):
         """Change one variant's stock from the table."""
         loc = await self.get_state(LocaleState)
-        if not isinstance(product_id, int) or not isinstance(variant_id, int):
+        product_id, variant_id = parse_id(product_id), parse_id(variant_id)
+        if product_id is None or variant_id is None:
             return
         errors = {k: v for k, v in self.row_errors.items() if k != str(product_id)}
         try:
@@ -287,7 +290,7 @@ def _requested_product(path: str) -> int | None:
     tail = (path or "").rstrip("/").rsplit("/", 1)[-1]
     if tail == "new":
         return None
-    return int(tail) if tail.isdigit() and len(tail) < 12 else -1
+    return parse_id(tail) or -1
 
 
 class ProductEditorState(PhotoEditor, rx.State):
@@ -568,14 +571,16 @@ class ProductEditorState(PhotoEditor, rx.State):
     @login_required
     async def remove_photo(self, image_id: int):
         """Remove a photo."""
-        if isinstance(image_id, int):
+        image_id = parse_id(image_id)
+        if image_id is not None:
             await self._photo_action(listing_images.remove_image, image_id)
 
     @rx.event
     @login_required
     async def make_cover(self, image_id: int):
         """Make a photo the cover."""
-        if isinstance(image_id, int):
+        image_id = parse_id(image_id)
+        if image_id is not None:
             await self._photo_action(listing_images.set_cover, image_id)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.ids import parse_id
 from marketplace_app.services import moderation, reports
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
@@ -42,15 +43,15 @@ class ReportDialogState(rx.State, mixin=True):
     async def _file(self, report: Callable, form: dict) -> None:
         """File ``report`` about the listing in the URL (its id is read on the server)."""
         loc = await self.get_state(LocaleState)
-        raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        if not raw_id.isdigit() or len(raw_id) > 12:
+        listing_id = parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        if listing_id is None:
             self.errors = {"_form": loc._tr("error.not_found")}
             return
         try:
             await run_write(
                 report,
                 reporter_id=current_user().id,
-                listing_id=int(raw_id),
+                listing_id=listing_id,
                 reason=forms.text(form, "reason", 20),
                 text=forms.text(form, "text", reports.TEXT_MAX),
             )

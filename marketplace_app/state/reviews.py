@@ -13,6 +13,7 @@ import reflex as rx
 
 from marketplace_app.i18n import translate
 from marketplace_app.i18n.formatting import date, date_time
+from marketplace_app.ids import parse_id
 from marketplace_app.models.moderation import REPORT_REASONS
 from marketplace_app.services import media, orders, reports, reviews
 from marketplace_app.services.errors import NotFound, ServiceError, ValidationFailed
@@ -265,7 +266,10 @@ class ReviewListState(rx.State):
         self.product_rating = ""
         try:
             if self._source == "listing":
-                found = await run_read(reviews.for_listing, int(self._key), viewer)
+                listing_id = parse_id(self._key)
+                if listing_id is None:
+                    raise NotFound()
+                found = await run_read(reviews.for_listing, listing_id, viewer)
                 items = found.reviews
                 if found.is_shop:
                     self.product_rating = translate(
@@ -277,7 +281,7 @@ class ReviewListState(rx.State):
             else:
                 (avg, count), items = await run_read(reviews.for_shop, self._key, viewer)
                 self.summary = rating_text(avg, count, lang)
-        except (NotFound, ValueError):
+        except NotFound:
             items = []
         self.reviews = [review_view(r, lang) for r in items]
 
@@ -309,7 +313,8 @@ class ReviewListState(rx.State):
     @login_required
     async def start_reply(self, review_id: int):
         """Open the reply field under one review (the service decides who may reply)."""
-        if isinstance(review_id, int):
+        review_id = parse_id(review_id)
+        if review_id is not None:
             self.replying_id = review_id
             self.reply_error = ""
 
@@ -346,7 +351,8 @@ class ReviewListState(rx.State):
     @login_required
     async def start_report(self, review_id: int):
         """Open the report dialog for one review."""
-        if isinstance(review_id, int):
+        review_id = parse_id(review_id)
+        if review_id is not None:
             self.reporting_id = review_id
             self.report_sent = False
             self.report_errors = {}

@@ -64,8 +64,9 @@ def clean_params(raw: dict) -> dict[str, str]:
         out["near"] = get["near"]
     if get["sort"] in search.SORTS and get["sort"] != "relevance":
         out["sort"] = get["sort"]
-    if get["page"].isdigit() and 1 < int(get["page"]) <= 1000:
-        out["page"] = get["page"]
+    page = get["page"]
+    if page.isascii() and page.isdigit() and len(page) <= 4 and 1 < int(page) <= 1000:
+        out["page"] = page
     return {k: v for k, v in out.items() if v}
 
 

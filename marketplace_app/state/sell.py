@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from marketplace_app.i18n import translate
+from marketplace_app.ids import parse_id
 from marketplace_app.models import User
 from marketplace_app.models.catalog import CONDITIONS
 from marketplace_app.services import catalog, geo, listing_images, listings, media
@@ -105,7 +106,7 @@ def _requested_id(path: str, params: dict) -> int | None:
     raw = tail if tail != "sell" else str(params.get("draft") or params.get("edit") or "")
     if not raw:
         return None
-    return int(raw) if raw.isdigit() and len(raw) < 12 else -1
+    return parse_id(raw) or -1
 
 
 def _user_district(session, user_id: int) -> str:
@@ -376,7 +377,8 @@ class SellState(PhotoEditor, rx.State):
     @login_required
     async def move_photo(self, image_id: int, delta: int):
         """Move a photo one place left (-1) or right (+1)."""
-        if not isinstance(image_id, int) or delta not in (-1, 1):
+        image_id = parse_id(image_id)
+        if image_id is None or delta not in (-1, 1):
             return
         ids = [p.id for p in self.photos]
         if image_id not in ids:
@@ -387,12 +389,14 @@ class SellState(PhotoEditor, rx.State):
     @login_required
     async def remove_photo(self, image_id: int):
         """Remove a photo (its files are deleted)."""
-        if isinstance(image_id, int):
+        image_id = parse_id(image_id)
+        if image_id is not None:
             await self._photo_action(listing_images.remove_image, image_id)
 
     @rx.event
     @login_required
     async def make_cover(self, image_id: int):
         """Make a photo the cover (first)."""
-        if isinstance(image_id, int):
+        image_id = parse_id(image_id)
+        if image_id is not None:
             await self._photo_action(listing_images.set_cover, image_id)

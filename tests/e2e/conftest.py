@@ -187,11 +187,28 @@ def size(request) -> str:
     return request.param
 
 
+def watch_csp(context) -> list[str]:
+    """Collect the Content-Security-Policy violations chromium reports in ``context``."""
+    seen: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            seen.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", on_console)
+    return seen
+
+
 @pytest.fixture
 def ui(browser, app, size):
-    """A fresh browser context (no cookies) at the parametrized viewport."""
+    """A fresh browser context (no cookies) at the parametrized viewport.
+
+    The test fails afterwards if a page broke the Content-Security-Policy.
+    """
     context = browser.new_context(viewport=VIEWPORTS[size], base_url=app.url, locale="en-US")
     context.set_default_timeout(15_000)
+    violations = watch_csp(context)
     page = context.new_page()
     yield page
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)

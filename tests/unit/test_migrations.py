@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from marketplace_app import migrations
-from marketplace_app.db import get_engines
+from marketplace_app.db import get_engines, write_session_for
+from marketplace_app.models import Listing, User
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -158,3 +159,71 @@ def test_shop_products_without_variants_get_their_one_variant(fresh_url):
         assert item not in [v[0] for v in variants]
         in_cart = conn.exec_driver_sql(f"SELECT variant_id FROM cart_lines WHERE id = {line_id}")
         assert in_cart.scalar() == variants[0][5]
+
+
+MONEY_WORDS = ("cents", "amount", "balance")
+
+
+def _money_columns() -> set[tuple[str, str]]:
+    return {
+        (table.name, column.name)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if any(word in column.name for word in MONEY_WORDS)
+    }
+
+
+def test_money_columns_are_bigint_on_postgresql(pg_server, tmp_path):
+    url = pg_server.create_database(f"money_{tmp_path.name}".lower()[:60])
+    migrations.upgrade(url)
+    money = _money_columns()
+    assert ("ledger_entries", "amount_cents") in money and len(money) >= 20
+    with get_engines(url)[0].connect() as conn:
+        types = dict(
+            ((table, column), data_type)
+            for table, column, data_type in conn.exec_driver_sql(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public'"
+            )
+        )
+    assert {column: types[column] for column in money} == dict.fromkeys(money, "bigint")
+
+    # An amount past 2**31 round-trips through the models.
+    big = 2**31 + 12_345
+    with write_session_for(url) as s:
+        seller = User(name="Big", email="big@example.com", password_hash="x")
+        s.add(seller)
+        s.flush()
+        listing = Listing(
+            seller_id=seller.id, kind="secondhand", status="draft", title="Boat", price_cents=big
+        )
+        s.add(listing)
+        s.flush()
+        listing_id = listing.id
+    with Session(get_engines(url)[0]) as s:
+        assert s.get(Listing, listing_id).price_cents == big
+    for engine in set(get_engines(url)):
+        engine.dispose()
+
+
+def test_sqlite_keeps_its_64_bit_integers_without_a_rebuild(tmp_path):
+    """The money migration leaves SQLite's INTEGER columns alone; they agree with BIGINT."""
+    url = f"sqlite:///{tmp_path / 'money.db'}"
+    migrations.upgrade(url)
+    assert migrations.pending_changes(url) == []
+    big = 2**40 + 7
+    with write_session_for(url) as s:
+        seller = User(name="Big", email="big@example.com", password_hash="x")
+        s.add(seller)
+        s.flush()
+        s.add(
+            Listing(
+                seller_id=seller.id,
+                kind="secondhand",
+                status="draft",
+                title="Boat",
+                price_cents=big,
+            )
+        )
+    with Session(get_engines(url)[0]) as s:
+        assert s.exec(select(Listing.price_cents)).one() == big

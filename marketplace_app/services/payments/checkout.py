@@ -19,6 +19,7 @@ from marketplace_app.services.errors import NotFound, ServiceError
 from marketplace_app.services.payments.gateway import GatewayClient
 from marketplace_app.services.security import new_token
 from marketplace_app.settings import settings
+from marketplace_app.web import SESSION_COOKIE
 
 ESCROW = "escrow"
 CASH = "cash"
@@ -42,12 +43,13 @@ class PaymentProvider(Protocol):
 
     name: str
 
-    def start(self, group_public_id: str, buyer_id: int) -> str:
+    def start(self, group_public_id: str, buyer_id: int, *, buyer_session: str = "") -> str:
         """Begin paying for a placed group; returns where to send the buyer next.
 
         Args:
             group_public_id: the group's public id.
             buyer_id: the buyer (who must own the group).
+            buyer_session: the buyer's login session cookie.
 
         Returns:
             A URL: the gateway's checkout page, or the group's own page.
@@ -60,12 +62,13 @@ class CashProvider:
 
     name = CASH
 
-    def start(self, group_public_id: str, buyer_id: int) -> str:
+    def start(self, group_public_id: str, buyer_id: int, *, buyer_session: str = "") -> str:
         """Nothing to pay now; the buyer goes to the group's page.
 
         Args:
             group_public_id: the group's public id.
             buyer_id: the buyer (unused: the group page checks ownership itself).
+            buyer_session: unused.
 
         Returns:
             The group's page.
@@ -78,17 +81,18 @@ class EscrowProvider:
 
     name = ESCROW
 
-    def start(self, group_public_id: str, buyer_id: int) -> str:
+    def start(self, group_public_id: str, buyer_id: int, *, buyer_session: str = "") -> str:
         """Open (or reopen) the gateway checkout for the group's unpaid escrow orders.
 
         Args:
             group_public_id: the group's public id.
             buyer_id: the buyer, who must own the group.
+            buyer_session: the buyer's login session cookie.
 
         Returns:
             The gateway's checkout URL.
         """
-        return begin_escrow_checkout(group_public_id, buyer_id)
+        return begin_escrow_checkout(group_public_id, buyer_id, buyer_session=buyer_session)
 
 
 PROVIDERS: dict[str, PaymentProvider] = {CASH: CashProvider(), ESCROW: EscrowProvider()}
@@ -109,12 +113,33 @@ def provider(name: str) -> PaymentProvider:
     return PROVIDERS[name]
 
 
-def gateway_client() -> GatewayClient:
-    """A gateway client for the configured ``PAYMENT_GATEWAY_URL``."""
+def gateway_client(buyer_session: str = "") -> GatewayClient:
+    """A gateway client for the configured ``PAYMENT_GATEWAY_URL``.
+
+    Args:
+        buyer_session: the buyer's login session cookie. Sent only to this
+            app's own sandbox gateway, which makes sessions for the logged-in
+            buyer alone; never to an outside gateway.
+
+    Returns:
+        The client.
+    """
+    if settings.serves_sandbox_gateway and buyer_session:
+        cookie = {"Cookie": f"{SESSION_COOKIE}={buyer_session}"}
+        return GatewayClient(settings.payment_gateway_url, headers=cookie)
     return GatewayClient(settings.payment_gateway_url)
 
 
-def _amount_due(session: Session, group_id: int) -> int:
+def amount_due(session: Session, group_id: int) -> int:
+    """What a group owes now: the total of its escrow orders waiting for payment.
+
+    Args:
+        session: a database session.
+        group_id: the group's database id.
+
+    Returns:
+        The amount in minor units (0 when nothing is due).
+    """
     total = session.exec(
         select(func.coalesce(func.sum(Order.total_cents), 0)).where(
             Order.group_id == group_id,
@@ -147,7 +172,7 @@ def open_payment(session: Session, group_public_id: str, buyer_id: int) -> Payme
     ).first()
     if group is None:
         raise NotFound()
-    due = _amount_due(session, group.id)
+    due = amount_due(session, group.id)
     current = session.exec(
         select(Payment)
         .where(
@@ -188,7 +213,11 @@ def _store_url(session: Session, payment_id: int, checkout_url: str) -> str:
 
 
 def begin_escrow_checkout(
-    group_public_id: str, buyer_id: int, *, client: GatewayClient | None = None
+    group_public_id: str,
+    buyer_id: int,
+    *,
+    buyer_session: str = "",
+    client: GatewayClient | None = None,
 ) -> str:
     """Start paying a group's escrow orders at the gateway; safe to call again.
 
@@ -201,6 +230,8 @@ def begin_escrow_checkout(
     Args:
         group_public_id: the group's public id.
         buyer_id: the buyer, who must own the group.
+        buyer_session: the buyer's login session cookie (for the sandbox
+            gateway; see :func:`gateway_client`).
         client: the gateway client; one for ``PAYMENT_GATEWAY_URL`` when omitted.
 
     Returns:
@@ -217,7 +248,7 @@ def begin_escrow_checkout(
         if payment.checkout_url:
             return payment.checkout_url
         payment_id, reference, amount = payment.id, payment.gateway_ref, payment.amount_cents
-    gateway = client or gateway_client()
+    gateway = client or gateway_client(buyer_session)
     created = gateway.create_session(
         reference=reference,
         amount_cents=amount,

@@ -139,6 +139,7 @@ class GatewayClient:
         attempts: tries in all (at least 1).
         backoff_s: the wait before the first retry; doubled for each further one.
         transport: an httpx transport (for example to route through a proxy).
+        headers: extra headers sent with every request.
     """
 
     def __init__(
@@ -150,12 +151,14 @@ class GatewayClient:
         attempts: int = 3,
         backoff_s: float = 0.3,
         transport: httpx.BaseTransport | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self.transport = transport
+        self.headers = dict(headers or {})
 
     def create_session(
         self,
@@ -189,7 +192,7 @@ class GatewayClient:
             "return_url": return_url,
             "webhook_url": webhook_url,
         }
-        headers = {IDEMPOTENCY_HEADER: reference, "Accept": "application/json"}
+        headers = {**self.headers, IDEMPOTENCY_HEADER: reference, "Accept": "application/json"}
         url = f"{self.base_url}/api/sessions"
         with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
             for attempt in range(self.attempts):

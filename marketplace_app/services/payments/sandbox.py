@@ -2,9 +2,18 @@
 
 The sandbox stands in for an outside payment service so the whole flow runs
 here; it is served only when ``SANDBOX_GATEWAY`` is on and it is the configured
-gateway. It keeps no table in the market's database: each session is a small
-file under ``DATA_DIR/sandbox-gateway/``, written atomically and locked while
-a decision is recorded, so several workers share it safely.
+gateway (never in production). Each session is a small file under
+``DATA_DIR/sandbox-gateway/``, written atomically and locked while a decision
+is recorded, so several workers share it safely.
+
+Unlike a real gateway it lives inside the market, so it trusts nothing in the
+request but the payment reference: a session is made only for the logged-in
+buyer of that order group (the market forwards the buyer's session cookie),
+for the amount the group owes now, with the market's own return and webhook
+URLs. Files older than :data:`SESSION_MAX_AGE_S` are pruned whenever a new
+session is made: that bounds the folder by a day of sessions, runs only where
+the sandbox is used, and needs no job of its own (an unpaid order expires in
+minutes, so a day-old session is never needed).
 
 A session's id is derived from the request's idempotency key, so a retried
 create finds the session it already made instead of making a second one.
@@ -23,14 +32,18 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from marketplace_app.services.errors import NotFound, ValidationFailed
+from sqlmodel import Session, select
+
+from marketplace_app.models import OrderGroup, Payment
+from marketplace_app.services import auth_sessions
+from marketplace_app.services.errors import LoginRequired, NotFound, ValidationFailed
+from marketplace_app.services.payments.checkout import ESCROW, WEBHOOK_PATH, amount_due, group_url
 from marketplace_app.settings import settings
 
 OPEN, PAID, DECLINED = "open", "paid", "declined"
 EVENT_TYPES = {PAID: "payment.succeeded", DECLINED: "payment.failed"}
-MAX_AMOUNT_CENTS = 100_000_000
+SESSION_MAX_AGE_S = 24 * 3600
 _ID = re.compile(r"cs_[0-9a-f]{32}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -60,47 +73,71 @@ def _path(session_id: str) -> Path:
     return _dir() / f"{session_id}.json"
 
 
-def _own_url(value: object) -> str:
-    """A URL of this market (the sandbox only ever calls back and redirects to it)."""
-    if not isinstance(value, str) or len(value) > 500:
-        return ""
-    return value if value.startswith(settings.public_url + "/") else ""
-
-
-def _validated(payload: object) -> dict:
-    if not isinstance(payload, dict):
-        raise ValidationFailed({"_form": "error.validation"})
-    errors: dict[str, str] = {}
-    reference = payload.get("reference")
-    amount = payload.get("amount_cents")
-    currency = payload.get("currency")
+def _reference(payload: object) -> str:
+    reference = payload.get("reference") if isinstance(payload, dict) else None
     if not isinstance(reference, str) or not 0 < len(reference) <= 80:
-        errors["reference"] = "error.validation"
-    if (
-        not isinstance(amount, int)
-        or isinstance(amount, bool)
-        or not 0 < amount <= MAX_AMOUNT_CENTS
-    ):
-        errors["amount_cents"] = "error.validation"
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        errors["currency"] = "error.validation"
-    return_url, webhook_url = (
-        _own_url(payload.get("return_url")),
-        _own_url(payload.get("webhook_url")),
-    )
-    if not return_url:
-        errors["return_url"] = "error.validation"
-    if not webhook_url:
-        errors["webhook_url"] = "error.validation"
-    if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed({"reference": "error.validation"})
+    return reference
+
+
+def _what_is_owed(session: Session, buyer_token: str | None, reference: str) -> dict:
+    """The session's fields, all from the market's own records.
+
+    Raises:
+        LoginRequired: nobody is logged in.
+        NotFound: no open escrow payment with this reference for this buyer,
+            or the group no longer owes that amount.
+    """
+    found = auth_sessions.session_user(session, buyer_token)
+    if found is None:
+        raise LoginRequired()
+    buyer = found[0]
+    row = session.exec(
+        select(Payment, OrderGroup)
+        .join(OrderGroup, OrderGroup.id == Payment.group_id)
+        .where(
+            Payment.gateway_ref == reference,
+            Payment.provider == ESCROW,
+            Payment.status == "created",
+            OrderGroup.buyer_id == buyer.id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    payment, group = row
+    due = amount_due(session, group.id)
+    if due <= 0 or due != payment.amount_cents:
+        raise NotFound()
     return {
         "reference": reference,
-        "amount_cents": amount,
-        "currency": currency,
-        "return_url": return_url,
-        "webhook_url": webhook_url,
+        "amount_cents": due,
+        "currency": settings.currency,
+        "return_url": settings.public_url + group_url(group.public_id),
+        "webhook_url": settings.public_url + WEBHOOK_PATH,
     }
+
+
+def prune(max_age_s: int = SESSION_MAX_AGE_S, *, now: float | None = None) -> int:
+    """Delete session files (and stray temporary files) not touched for ``max_age_s``.
+
+    Args:
+        max_age_s: the age, by modification time, after which a file goes.
+        now: unix seconds to measure from; the clock when omitted.
+
+    Returns:
+        How many files were deleted.
+    """
+    cutoff = (time.time() if now is None else now) - max_age_s
+    deleted = 0
+    with os.scandir(_dir()) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file() and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    deleted += 1
+            except FileNotFoundError:  # another worker pruned it first
+                continue
+    return deleted
 
 
 def _new_id(idempotency_key: str) -> str:
@@ -117,37 +154,48 @@ def _read(path: Path) -> SandboxSession:
         return SandboxSession(**json.loads(fh.read()))
 
 
-def create_session(payload: object, idempotency_key: str = "") -> tuple[SandboxSession, bool]:
-    """Create a checkout session, or find the one an earlier try with this key made.
+def create_session(
+    session: Session, buyer_token: str | None, payload: object, idempotency_key: str = ""
+) -> tuple[SandboxSession, bool]:
+    """Create a checkout session for the caller's own open payment, or find it again.
+
+    Only the payment reference is read from ``payload``; the amount, currency
+    and URLs come from the order group and the settings. Nothing is written
+    unless every check passes.
 
     Args:
-        payload: the request's JSON: reference, amount_cents, currency,
-            return_url and webhook_url (both URLs of this market).
+        session: a database session (only read).
+        buyer_token: the caller's login session cookie (the market forwards
+            its buyer's).
+        payload: the request's JSON; its ``reference`` names the payment.
         idempotency_key: the ``Idempotency-Key`` header ("" for none).
 
     Returns:
         The session, and whether it was created now.
 
     Raises:
-        ValidationFailed: a field is missing or wrong, or the key was used
-            before for a different payment.
+        LoginRequired: nobody is logged in.
+        NotFound: no open escrow payment of the caller's with that reference.
+        ValidationFailed: no reference, or the key was used before for a
+            different payment.
     """
-    fields = _validated(payload)
-    session = SandboxSession(
+    fields = _what_is_owed(session, buyer_token, _reference(payload))
+    created = SandboxSession(
         id=_new_id(idempotency_key[:200]), created_at=int(time.time()), **fields
     )
-    path = _path(session.id)
-    tmp = path.with_name(f"{session.id}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(json.dumps(asdict(session)), encoding="utf-8")
+    path = _path(created.id)
+    prune()
+    tmp = path.with_name(f"{created.id}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(json.dumps(asdict(created)), encoding="utf-8")
     try:
         # link() publishes the complete file at once and fails if it exists.
         os.link(tmp, path)
-        return session, True
+        return created, True
     except FileExistsError:
         existing = _read(path)
     finally:
         tmp.unlink()
-    if (existing.reference, existing.amount_cents) != (session.reference, session.amount_cents):
+    if (existing.reference, existing.amount_cents) != (created.reference, created.amount_cents):
         raise ValidationFailed({"_form": "error.validation"})
     return existing, False
 

@@ -292,39 +292,70 @@ def test_the_csv_follows_the_language_cookie(client, people):
 # --- the sandbox gateway's pages ------------------------------------------------------------
 
 
-def _session(client, **kw):
+def _session(client, people, payment: Payment | None = None, *, who: str | None = "buyer", **kw):
+    """Ask the sandbox for a session, as the market does with its buyer's cookie."""
+    if payment is None:
+        payment = open_payment(people["buyer"][0], people["seller"][0], (4321,))
     payload = {
-        "reference": "pay_ext",
-        "amount_cents": 4321,
+        "reference": payment.gateway_ref,
+        "amount_cents": payment.amount_cents,
         "currency": "CNY",
         "return_url": f"{MARKET}/orders/group/g1",
         "webhook_url": f"{MARKET}/api/payments/webhook",
         **kw,
     }
-    return client.post(
+    client.cookies.clear()
+    if who:
+        client.cookies.set("mp_session", people[who][1])
+    response = client.post(
         "/sandbox-gateway/api/sessions", json=payload, headers={"Idempotency-Key": "k1"}
     )
+    client.cookies.clear()
+    return response
 
 
-def test_sandbox_sessions_are_idempotent(client):
-    first, again = _session(client), _session(client)
+def sandbox_files(conf) -> list:
+    folder = conf.data_dir / "sandbox-gateway"
+    return list(folder.glob("*.json")) if folder.exists() else []
+
+
+def test_sandbox_sessions_are_idempotent(client, people):
+    payment = open_payment(people["buyer"][0], people["seller"][0])
+    first, again = _session(client, people, payment), _session(client, people, payment)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() == again.json()
     assert first.json()["checkout_url"] == f"{MARKET}/sandbox-gateway/pay/{first.json()['id']}"
 
 
-def test_sandbox_refuses_foreign_urls(client):
-    response = _session(client, webhook_url="http://attacker.example/hook")
-    assert response.status_code == 422 and response.json()["fields"] == ["webhook_url"]
+def test_only_the_logged_in_buyer_of_the_order_gets_a_sandbox_session(client, people, conf):
+    payment = open_payment(people["buyer"][0], people["seller"][0], (4321,))
+    assert _session(client, people, payment, who=None).status_code == 403
+    assert _session(client, people, payment, who="other").status_code == 404
+    assert _session(client, people, payment, reference="pay_nobody").status_code == 404
+    assert sandbox_files(conf) == []
+    created = _session(client, people, payment, amount_cents=1)
+    assert created.status_code == 201
+    page = client.get(f"/sandbox-gateway/pay/{created.json()['id']}")
+    assert "43.21" in page.text  # the group's amount, not the request's
+
+
+def test_sandbox_refuses_bad_requests(client, people):
+    assert _session(client, people, reference=5).status_code == 422
+    client.cookies.set("mp_session", people["buyer"][1])
     assert client.post("/sandbox-gateway/api/sessions", content=b"nope").status_code == 400
 
 
-def test_the_sandbox_page_is_escaped_and_plain(client, conf, monkeypatch):
+def test_the_sandbox_page_is_escaped_and_plain(client, conf, people, monkeypatch):
     monkeypatch.setattr(
         "marketplace_app.api.payments.settings",
         dataclasses.replace(conf, market_name="<b>Riverside</b>"),
     )
-    created = _session(client, reference="<script>x</script>").json()
+    payment = open_payment(people["buyer"][0], people["seller"][0])
+    with write_session() as s:
+        row = s.get(Payment, payment.id)
+        row.gateway_ref = "<script>x</script>"
+        s.add(row)
+    created = _session(client, people, row).json()
     page = client.get(f"/sandbox-gateway/pay/{created['id']}")
     assert page.status_code == 200
     assert "<script>x" not in page.text and "&lt;script&gt;x" in page.text
@@ -335,25 +366,24 @@ def test_the_sandbox_page_is_escaped_and_plain(client, conf, monkeypatch):
     assert client.get("/sandbox-gateway/pay/cs_unknown").status_code == 404
 
 
-def test_the_sandbox_page_follows_the_language_cookie(client):
-    created = _session(client).json()
+def test_the_sandbox_page_follows_the_language_cookie(client, people):
+    created = _session(client, people).json()
     client.cookies.set("mp_locale", "zh-CN")
     page = client.get(f"/sandbox-gateway/pay/{created['id']}")
     assert "付款" in page.text and "¥43.21" in page.text
 
 
-def test_a_sandbox_decision_needs_a_known_action(client):
-    created = _session(client).json()
+def test_a_sandbox_decision_needs_a_known_action(client, people):
+    created = _session(client, people).json()
     response = client.post(f"/sandbox-gateway/pay/{created['id']}", data={"action": "steal"})
     assert response.status_code == 400
 
 
 def test_the_sandbox_is_off_unless_it_is_the_configured_gateway(conf, monkeypatch):
     for changes in ({"sandbox_gateway": False}, {"payment_gateway_url": "https://pay.example"}):
-        monkeypatch.setattr(
-            "marketplace_app.api.payments.settings", dataclasses.replace(conf, **changes)
-        )
-        assert not payments_api.sandbox_enabled()
+        changed = dataclasses.replace(conf, **changes)
+        monkeypatch.setattr("marketplace_app.api.payments.settings", changed)
+        assert not changed.serves_sandbox_gateway
         paths = {route.path for route in payments_api.routes()}
         assert "/api/payments/webhook" in paths
         assert not any(path.startswith("/sandbox-gateway") for path in paths)

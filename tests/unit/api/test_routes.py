@@ -1,8 +1,11 @@
 """The cookie and language routes, called over HTTP as a browser would."""
 
+import dataclasses
+
 import pytest
 from starlette.testclient import TestClient
 
+from marketplace_app.api import routes
 from marketplace_app.api.routes import make_api
 from marketplace_app.db import read_session, write_session
 from marketplace_app.models import User
@@ -106,6 +109,42 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "same-origin"
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "strict-transport-security" not in response.headers  # http://: no HSTS
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {d.split()[0]: d.split()[1:] for d in policy.split("; ")}
+
+
+def test_the_policy_allows_only_this_origin_and_what_reflex_needs():
+    plain = _directives(routes.content_security_policy(settings))
+    host = settings.public_url.split("://", 1)[1]
+    assert plain["default-src"] == ["'self'"]
+    assert plain["connect-src"] == ["'self'", f"ws://{host}"]
+    assert plain["img-src"] == ["'self'", "data:", "blob:"]
+    assert plain["script-src"] == ["'self'", "'unsafe-inline'", "'unsafe-eval'"]
+    assert plain["form-action"] == ["'self'"] and plain["base-uri"] == ["'self'"]
+    assert not any("*" in value or "http" in value for values in plain.values() for value in values)
+    secure = dataclasses.replace(settings, public_url="https://market.example")
+    assert _directives(routes.content_security_policy(secure))["connect-src"] == [
+        "'self'",
+        "wss://market.example",
+    ]
+
+
+def test_https_adds_strict_transport_security():
+    secure = dataclasses.replace(settings, public_url="https://market.example")
+    headers = routes.security_headers(secure)
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in routes.security_headers(settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routes, "settings", secure)
+        https_client = TestClient(routes.make_api(), base_url="https://market.example")
+    response = https_client.get("/robots.txt")
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+    assert "wss://market.example" in response.headers["content-security-policy"]
 
 
 def test_oversized_or_unsized_uploads_are_refused_before_reading(client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import threading
 import time
 import uuid
@@ -33,8 +34,8 @@ from marketplace_app.models import (
     Payment,
     PaymentEvent,
 )
-from marketplace_app.services import ledger, orders
-from marketplace_app.services.errors import NotFound, ValidationFailed
+from marketplace_app.services import auth_sessions, ledger, orders
+from marketplace_app.services.errors import LoginRequired, NotFound, ValidationFailed
 from marketplace_app.services.payments import (
     GatewayClient,
     GatewayUnavailable,
@@ -143,13 +144,23 @@ class Parties:
     buyer: int
     seller: int
     other: int
+    buyer_session: str = ""
+    other_session: str = ""
+
+
+def log_in(user_id: int) -> str:
+    """A login session token (the HttpOnly cookie's value) for a user."""
+    with write_session() as s:
+        ticket = auth_sessions.issue_login_ticket(s, user_id)
+    with write_session() as s:
+        return auth_sessions.redeem_login_ticket(s, ticket, user_agent="test", ip="127.0.0.1")
 
 
 @pytest.fixture
 def parties(db) -> Parties:
     with write_session() as s:
         ids = [make_user(s, name).id for name in ("Buyer", "Seller", "Other")]
-    return Parties(*ids)
+    return Parties(*ids, buyer_session=log_in(ids[0]), other_session=log_in(ids[2]))
 
 
 class LiveApp:
@@ -207,6 +218,13 @@ def live(db, monkeypatch, tmp_path) -> Iterator[LiveApp]:
     app.start()
     yield app
     app.stop()
+
+
+def checkout_as_buyer(group_public_id: str, parties: Parties) -> str:
+    """Begin the escrow checkout as the logged-in buyer (whose cookie the sandbox needs)."""
+    return begin_escrow_checkout(
+        group_public_id, parties.buyer, buyer_session=parties.buyer_session
+    )
 
 
 def submit(checkout_url: str, action: str) -> httpx.Response:
@@ -400,16 +418,16 @@ def test_escrow_checkout_charges_the_pending_escrow_orders_once(live, parties):
     with write_session() as s:
         group = make_group(s, parties.buyer, parties.seller, (1250, 800))
         cash = make_group(s, parties.buyer, parties.seller, (999,), method="cash")
-    url = begin_escrow_checkout(group.public_id, parties.buyer)
+    url = checkout_as_buyer(group.public_id, parties)
     assert url.startswith(f"{live.url}/sandbox-gateway/pay/cs_")
     (payment,) = payments_of(group.id)
     assert (payment.status, payment.amount_cents, payment.checkout_url) == ("created", 2050, url)
     assert payment.provider == "escrow" and payment.gateway_ref.startswith("pay_")
 
-    assert begin_escrow_checkout(group.public_id, parties.buyer) == url
+    assert checkout_as_buyer(group.public_id, parties) == url
     assert len(payments_of(group.id)) == 1
     with pytest.raises(NothingToPay):
-        begin_escrow_checkout(cash.public_id, parties.buyer)
+        checkout_as_buyer(cash.public_id, parties)
 
     page = httpx.get(url, timeout=10)
     assert page.status_code == 200
@@ -423,6 +441,29 @@ def test_another_buyers_group_is_not_found(live, parties):
         with pytest.raises(NotFound):
             begin_escrow_checkout(public_id, buyer)
     assert payments_of(group.id) == []
+
+
+def test_the_sandbox_makes_no_session_without_the_buyers_login(live, parties, tmp_path):
+    with write_session() as s:
+        group = make_group(s, parties.buyer, parties.seller)
+    for session_token in ("", parties.other_session):
+        with pytest.raises(GatewayUnavailable):
+            begin_escrow_checkout(group.public_id, parties.buyer, buyer_session=session_token)
+    (payment,) = payments_of(group.id)
+    assert payment.checkout_url == ""
+    assert not list((tmp_path / "sandbox-gateway").glob("*.json"))
+    assert checkout_as_buyer(group.public_id, parties).startswith(f"{live.url}/sandbox-gateway/")
+
+
+def test_the_buyers_cookie_never_goes_to_an_outside_gateway(parties, scripted, monkeypatch):
+    gateway = scripted()
+    outside = dataclasses.replace(settings, payment_gateway_url=gateway.url, sandbox_gateway=False)
+    monkeypatch.setattr("marketplace_app.services.payments.checkout.settings", outside)
+    with write_session() as s:
+        group = make_group(s, parties.buyer, parties.seller)
+    checkout_as_buyer(group.public_id, parties)
+    assert all("Cookie" not in seen["headers"] for seen in gateway.seen)
+    assert gateway.seen and parties.buyer_session not in json.dumps(gateway.seen)
 
 
 def test_the_payment_is_committed_before_the_call_and_reused_after_a_failure(
@@ -462,12 +503,12 @@ def test_the_write_lock_is_free_while_the_gateway_is_called(parties, scripted):
 def test_a_changed_amount_gets_a_new_payment(live, parties):
     with write_session() as s:
         group = make_group(s, parties.buyer, parties.seller, (1000, 500))
-    first = begin_escrow_checkout(group.public_id, parties.buyer)
+    first = checkout_as_buyer(group.public_id, parties)
     with write_session() as s:
         order = s.get(Order, group_orders(group.id)[1].id)
         order.status = "cancelled"
         s.add(order)
-    second = begin_escrow_checkout(group.public_id, parties.buyer)
+    second = checkout_as_buyer(group.public_id, parties)
     assert second != first
     old, new = payments_of(group.id)
     assert (old.status, new.status, new.amount_cents) == ("expired", "created", 1000)
@@ -479,7 +520,7 @@ def test_a_changed_amount_gets_a_new_payment(live, parties):
 def test_paying_in_the_sandbox_marks_the_orders_paid_once(live, parties):
     with write_session() as s:
         group = make_group(s, parties.buyer, parties.seller, (1250, 800))
-    url = begin_escrow_checkout(group.public_id, parties.buyer)
+    url = checkout_as_buyer(group.public_id, parties)
     response = submit(url, "pay")
     assert response.status_code == 303
     assert response.headers["location"] == f"{live.url}/orders/group/{group.public_id}"
@@ -503,14 +544,14 @@ def test_paying_in_the_sandbox_marks_the_orders_paid_once(live, parties):
 def test_declining_leaves_the_orders_waiting(live, parties):
     with write_session() as s:
         group = make_group(s, parties.buyer, parties.seller)
-    url = begin_escrow_checkout(group.public_id, parties.buyer)
+    url = checkout_as_buyer(group.public_id, parties)
     assert submit(url, "decline").status_code == 303
     assert [o.status for o in group_orders(group.id)] == ["pending_payment"]
     (payment,) = payments_of(group.id)
     assert payment.status == "failed"
     assert account_balance("escrow") == 0
     # Paying after a decline starts a fresh payment.
-    retry = begin_escrow_checkout(group.public_id, parties.buyer)
+    retry = checkout_as_buyer(group.public_id, parties)
     assert retry != url and len(payments_of(group.id)) == 2
     books_balance()
 
@@ -633,10 +674,15 @@ def sandbox_settings(monkeypatch, tmp_path):
     return patched
 
 
-def _sandbox_payload(**kw) -> dict:
+def sandbox_files(conf) -> list[str]:
+    folder = conf.data_dir / "sandbox-gateway"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _sandbox_payload(payment: Payment, **kw) -> dict:
     return {
-        "reference": "pay_1",
-        "amount_cents": 500,
+        "reference": payment.gateway_ref,
+        "amount_cents": payment.amount_cents,
         "currency": "CNY",
         "return_url": "http://m.test/orders/group/g1",
         "webhook_url": "http://m.test/api/payments/webhook",
@@ -644,34 +690,79 @@ def _sandbox_payload(**kw) -> dict:
     }
 
 
-def test_the_sandbox_finds_a_session_again_by_its_idempotency_key(sandbox_settings):
-    first, fresh = sandbox.create_session(_sandbox_payload(), "key-1")
-    again, fresh_again = sandbox.create_session(_sandbox_payload(), "key-1")
+def make_sandbox_session(token: str | None, payload: object, key: str = ""):
+    with read_session() as s:
+        return sandbox.create_session(s, token, payload, key)
+
+
+def test_the_sandbox_finds_a_session_again_by_its_idempotency_key(sandbox_settings, parties):
+    payment = open_payment(parties.buyer, parties.seller, (300, 200))
+    token = parties.buyer_session
+    first, fresh = make_sandbox_session(token, _sandbox_payload(payment), "key-1")
+    again, fresh_again = make_sandbox_session(token, _sandbox_payload(payment), "key-1")
     assert fresh and not fresh_again and again.id == first.id
-    other, _ = sandbox.create_session(_sandbox_payload(), "key-2")
+    other, _ = make_sandbox_session(token, _sandbox_payload(payment), "key-2")
     assert other.id != first.id
+    second = open_payment(parties.buyer, parties.seller)
     with pytest.raises(ValidationFailed):
-        sandbox.create_session(_sandbox_payload(amount_cents=501), "key-1")
+        make_sandbox_session(token, _sandbox_payload(second), "key-1")
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"return_url": "https://evil.example/x"},
-        {"webhook_url": "http://m.test.evil.example/hook"},
-        {"amount_cents": 0},
-        {"amount_cents": 1.5},
-        {"currency": "cny"},
-        {"reference": ""},
-    ],
-)
-def test_the_sandbox_refuses_bad_sessions(sandbox_settings, change):
+def test_the_amount_and_urls_come_from_the_order_group_never_the_request(sandbox_settings, parties):
+    payment = open_payment(parties.buyer, parties.seller, (300, 200))
+    created, _ = make_sandbox_session(
+        parties.buyer_session,
+        _sandbox_payload(
+            payment,
+            amount_cents=1,
+            currency="USD",
+            return_url="http://m.test/somewhere-else",
+            webhook_url="http://m.test/api/other-hook",
+        ),
+    )
+    with read_session() as s:
+        public_id = s.get(OrderGroup, payment.group_id).public_id
+    assert (created.amount_cents, created.currency) == (500, settings.currency)
+    assert created.return_url == f"http://m.test/orders/group/{public_id}"
+    assert created.webhook_url == "http://m.test/api/payments/webhook"
+
+
+def test_only_the_logged_in_buyer_of_the_order_gets_a_session(sandbox_settings, parties):
+    payment = open_payment(parties.buyer, parties.seller)
+    payload = _sandbox_payload(payment)
+    for token in (None, "", "not-a-session"):
+        with pytest.raises(LoginRequired):
+            make_sandbox_session(token, payload, "k")
+    with pytest.raises(NotFound):
+        make_sandbox_session(parties.other_session, payload, "k")
+    with pytest.raises(NotFound):
+        make_sandbox_session(parties.buyer_session, {**payload, "reference": "pay_nobody"}, "k")
+    assert sandbox_files(sandbox_settings) == []
+
+
+def test_no_session_for_a_payment_that_is_no_longer_open_or_owed(sandbox_settings, parties):
+    paid = open_payment(parties.buyer, parties.seller)
+    _handle(_event(paid))
+    stale = open_payment(parties.buyer, parties.seller, (700, 300))
+    with write_session() as s:
+        order = s.get(Order, group_orders(stale.group_id)[1].id)
+        order.status = "cancelled"
+        s.add(order)
+    for payment in (paid, stale):
+        with pytest.raises(NotFound):
+            make_sandbox_session(parties.buyer_session, _sandbox_payload(payment))
+    assert sandbox_files(sandbox_settings) == []
+
+
+@pytest.mark.parametrize("payload", [{"reference": ""}, {"reference": 5}, [], "pay_1"])
+def test_the_sandbox_refuses_bad_requests(sandbox_settings, parties, payload):
     with pytest.raises(ValidationFailed):
-        sandbox.create_session(_sandbox_payload(**change))
+        make_sandbox_session(parties.buyer_session, payload)
 
 
-def test_the_first_decision_sticks(sandbox_settings):
-    created, _ = sandbox.create_session(_sandbox_payload())
+def test_the_first_decision_sticks(sandbox_settings, parties):
+    payment = open_payment(parties.buyer, parties.seller, (500,))
+    created, _ = make_sandbox_session(parties.buyer_session, _sandbox_payload(payment))
     paid = sandbox.decide(created.id, sandbox.PAID)
     assert paid.status == "paid" and paid.event_id
     assert sandbox.decide(created.id, sandbox.DECLINED) == paid
@@ -680,9 +771,29 @@ def test_the_first_decision_sticks(sandbox_settings):
         "id": paid.event_id,
         "type": "payment.succeeded",
         "session_id": created.id,
-        "reference": "pay_1",
+        "reference": payment.gateway_ref,
         "amount_cents": 500,
     }
+
+
+def test_session_files_older_than_a_day_are_pruned_when_a_session_is_made(
+    sandbox_settings, parties
+):
+    folder = sandbox_settings.data_dir / "sandbox-gateway"
+    folder.mkdir()
+    day_ago = time.time() - sandbox.SESSION_MAX_AGE_S - 60
+    for name in ("cs_" + "a" * 32 + ".json", "cs_" + "b" * 32 + ".1234.tmp"):
+        (folder / name).write_text("{}")
+        os.utime(folder / name, (day_ago, day_ago))
+    recent = "cs_" + "c" * 32 + ".json"
+    (folder / recent).write_text("{}")
+    payment = open_payment(parties.buyer, parties.seller)
+    created, _ = make_sandbox_session(parties.buyer_session, _sandbox_payload(payment))
+    assert sandbox_files(sandbox_settings) == sorted(
+        ["cs_" + "c" * 32 + ".json", f"{created.id}.json"]
+    )
+    assert sandbox.prune(now=time.time() + sandbox.SESSION_MAX_AGE_S + 1) == 2
+    assert sandbox_files(sandbox_settings) == []
 
 
 @pytest.mark.parametrize("session_id", ["../../etc/passwd", "cs_nope", "cs_" + "0" * 32])

@@ -271,9 +271,10 @@ def test_handlers_ignore_malformed_arguments(make_state, login_as, sports):
     mine = make_state(MyListingsState, token=token, path="/my/listings", query="status=<script>")
     call(mine, "load")
     assert mine.tab == "all"
-    call(mine, "toggle_pause", "1")
-    call(mine, "ask_delete", "1")
-    assert mine.confirm_id == 0
+    for bad in ("abc", "1.0", str(2**31), 2**63, True):
+        call(mine, "toggle_pause", bad)
+        call(mine, "ask_delete", bad)
+        assert mine.confirm_id == 0
 
 
 # -- my listings
