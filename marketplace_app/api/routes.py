@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from marketplace_app.api import payments, sharing
 from marketplace_app.api.guest_cart import GuestCartCookie
+from marketplace_app.client_address import client_address
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
 from marketplace_app.services import accounts, auth_sessions, carts
@@ -32,7 +33,8 @@ def _same_origin(request: Request) -> bool:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 def _in_tx(fn, *args, **kwargs):

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from marketplace_app.client_address import client_address
 from marketplace_app.db import read_session, write_session
 from marketplace_app.services import auth_sessions, roles
 from marketplace_app.web import SESSION_COOKIE
@@ -120,6 +121,13 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
 def session_token(state: rx.State) -> str | None:
     """The raw session id from the cookie (for ending the session)."""
     return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+
+
+def caller_address(state: rx.State) -> str:
+    """The browser's address, for per-address limits (see :func:`client_address`)."""
+    return client_address(
+        state.router.session.client_ip, state.router.headers.raw_headers.get("x-forwarded-for")
+    )
 
 
 def current_user() -> AuthUser:

@@ -1,11 +1,15 @@
 """The cookie and language routes, called over HTTP as a browser would."""
 
+import dataclasses
+
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
+from marketplace_app import client_address
 from marketplace_app.api.routes import make_api
 from marketplace_app.db import read_session, write_session
-from marketplace_app.models import User
+from marketplace_app.models import AuthSession, User
 from marketplace_app.services import accounts, auth_sessions
 from marketplace_app.settings import settings
 
@@ -43,6 +47,23 @@ def test_a_ticket_becomes_an_httponly_lax_cookie_once(client, user_id):
         assert auth_sessions.session_user(s, token)[0].id == user_id
     again = client.post("/api/session", json={"ticket": ticket}, headers=ORIGIN)
     assert again.status_code == 401
+
+
+@pytest.mark.parametrize(("hops", "expected"), [(0, "testclient"), (1, "203.0.113.7")])
+def test_the_session_keeps_the_client_address_behind_trusted_proxies(
+    client, user_id, monkeypatch, hops, expected
+):
+    monkeypatch.setattr(
+        client_address, "settings", dataclasses.replace(settings, trusted_proxy_hops=hops)
+    )
+    response = client.post(
+        "/api/session",
+        json={"ticket": _ticket(user_id)},
+        headers={**ORIGIN, "X-Forwarded-For": "6.6.6.6, 203.0.113.7"},
+    )
+    assert response.status_code == 200
+    with read_session() as s:
+        assert s.exec(select(AuthSession.ip)).one() == expected
 
 
 def test_a_foreign_origin_is_refused(client, user_id):

@@ -14,18 +14,31 @@ from marketplace_app.services import accounts, auth_sessions
 
 @pytest.fixture
 def make_state():
-    """make_state(StateClass, token=None, path="/", query="") -> a state instance."""
+    """make_state(StateClass, token=None, path="/", query="") -> a state instance.
 
-    def build(state_cls, token: str | None = None, path: str = "/", query: str = ""):
+    ``token`` is the session cookie the tab's websocket carried; ``ip`` and
+    ``forwarded_for`` its peer address and X-Forwarded-For header.
+    """
+
+    def build(
+        state_cls,
+        token: str | None = None,
+        path: str = "/",
+        query: str = "",
+        ip: str = "127.0.0.1",
+        forwarded_for: str | None = None,
+    ):
         root = rx.State(_reflex_internal_init=True)
         headers = {"cookie": f"mp_session={token}"} if token else {}
+        if forwarded_for is not None:
+            headers["x-forwarded-for"] = forwarded_for
         as_path = path + (f"?{query}" if query else "")
         root.router = RouterData.from_router_data(
             {
                 "headers": {"origin": "http://127.0.0.1:3000", **headers},
                 "pathname": path,
                 "asPath": as_path,
-                "ip": "127.0.0.1",
+                "ip": ip,
             }
         )
         return root.get_substate(state_cls.get_full_name().split("."))
