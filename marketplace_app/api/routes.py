@@ -59,6 +59,7 @@ async def create_session(request: Request) -> Response:
         guest_cart,
         user_agent=request.headers.get("user-agent", "")[:255],
         ip=_client_ip(request),
+        replaces=request.cookies.get(SESSION_COOKIE),
     )
     if token is None:
         return JSONResponse({"ok": False}, status_code=401)
@@ -78,9 +79,13 @@ async def create_session(request: Request) -> Response:
     return response
 
 
-def _log_in(session, ticket: str, guest_cart: str | None, *, user_agent: str, ip: str):
-    """Redeem the ticket and, in the same transaction, merge the guest's cart into the user's."""
-    token = auth_sessions.redeem_login_ticket(session, ticket, user_agent=user_agent, ip=ip)
+def _log_in(
+    session, ticket: str, guest_cart: str | None, *, user_agent: str, ip: str, replaces: str | None
+):
+    """Redeem the ticket, end the previous session, merge the guest's cart (one transaction)."""
+    token = auth_sessions.redeem_login_ticket(
+        session, ticket, user_agent=user_agent, ip=ip, replaces=replaces
+    )
     if token is not None and guest_cart:
         user, _ = auth_sessions.session_user(session, token)
         carts.merge_guest_cart(session, guest_cart, user.id)

@@ -250,14 +250,21 @@ def issue_login_ticket(session: Session, user_id: int) -> str:
     return ticket
 
 
-def redeem_login_ticket(session: Session, ticket: str, *, user_agent: str, ip: str) -> str | None:
+def redeem_login_ticket(
+    session: Session, ticket: str, *, user_agent: str, ip: str, replaces: str | None = None
+) -> str | None:
     """Trade a login ticket for a new session, once.
+
+    The session the browser carried before (``replaces``, of this user or
+    another) is revoked when the new one is issued, so its id can never be
+    used again.
 
     Args:
         session: a write session.
         ticket: the plaintext ticket.
         user_agent: the browser's User-Agent (kept for the user's session list).
         ip: the client's address.
+        replaces: the browser's previous session cookie, if it sent one.
 
     Returns:
         The plaintext session token, or None when the ticket is unknown,
@@ -296,6 +303,8 @@ def redeem_login_ticket(session: Session, ticket: str, *, user_agent: str, ip: s
             ip=(ip or "")[:45],
         )
     )
+    if replaces:
+        end_session(session, replaces)
     session.flush()
     return token
 

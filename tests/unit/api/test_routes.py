@@ -49,6 +49,51 @@ def test_a_ticket_becomes_an_httponly_lax_cookie_once(client, user_id):
     assert again.status_code == 401
 
 
+def _other_user() -> int:
+    with write_session() as s:
+        user = accounts.register(
+            s, name="Other", contact="other@example.com", password="password-456", locale="zh-CN"
+        )
+        s.flush()
+        return user.id
+
+
+def _locale_of(user_id: int) -> str:
+    with read_session() as s:
+        return s.get(User, user_id).locale
+
+
+@pytest.mark.parametrize("same_user", [True, False], ids=["same user", "another user"])
+def test_logging_in_over_a_session_ends_the_old_one(client, user_id, same_user):
+    old = client.post("/api/session", json={"ticket": _ticket(user_id)}, headers=ORIGIN).cookies[
+        "mp_session"
+    ]
+    # A refused ticket leaves the browser's session as it was.
+    assert (
+        client.post("/api/session", json={"ticket": "made-up"}, headers=ORIGIN).status_code == 401
+    )
+    with read_session() as s:
+        assert auth_sessions.session_user(s, old)[0].id == user_id
+
+    second = user_id if same_user else _other_user()
+    response = client.post("/api/session", json={"ticket": _ticket(second)}, headers=ORIGIN)
+    assert response.status_code == 200
+    new = response.cookies["mp_session"]
+    assert new != old
+    with read_session() as s:
+        assert auth_sessions.session_user(s, old) is None
+        assert auth_sessions.session_user(s, new)[0].id == second
+
+    # Replaying the old cookie authenticates nobody: the language is not saved to the account.
+    replay = TestClient(make_api(), base_url=settings.public_url)
+    replay.cookies.set("mp_session", old)
+    assert replay.get("/api/locale", params={"to": "en"}, follow_redirects=False).status_code == 303
+    assert _locale_of(user_id) == "zh-CN"
+    replay.cookies.set("mp_session", new)
+    replay.get("/api/locale", params={"to": "en"}, follow_redirects=False)
+    assert _locale_of(second) == "en"
+
+
 @pytest.mark.parametrize(("hops", "expected"), [(0, "testclient"), (1, "203.0.113.7")])
 def test_the_session_keeps_the_client_address_behind_trusted_proxies(
     client, user_id, monkeypatch, hops, expected
