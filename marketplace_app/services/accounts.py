@@ -226,7 +226,7 @@ def register(session: Session, *, name: str, contact: str, password: str, locale
     """Create an account in one transaction, hashing the password inside it.
 
     For seeding and tests. The sign-up form goes through
-    :func:`marketplace_app.services.auth_sessions.sign_up`, which hashes before
+    :func:`marketplace_app.services.sign_up.sign_up`, which hashes before
     its write transaction opens and throttles.
 
     Args:
