@@ -22,6 +22,7 @@ from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
 from marketplace_app.services import accounts, auth_sessions, carts
 from marketplace_app.settings import settings
+from marketplace_app.upload_sessions import UPLOAD_PATH, UploadSessions
 from marketplace_app.web import GUEST_CART_COOKIE, LOCALE_COOKIE, SESSION_COOKIE, safe_next
 
 LOCALE_COOKIE_DAYS = 365
@@ -176,7 +177,6 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-UPLOAD_PATH = "/_upload"
 # Ten photos of at most 15 MB each, plus the multipart framing.
 MAX_UPLOAD_REQUEST_BYTES = 10 * 15 * 1024 * 1024 + 1024 * 1024
 
@@ -216,6 +216,7 @@ def make_api() -> Starlette:
         middleware=[
             Middleware(_SecurityHeaders),
             Middleware(_UploadSizeLimit),
+            Middleware(UploadSessions),
             Middleware(GuestCartCookie),
         ],
         routes=[

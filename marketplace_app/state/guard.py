@@ -24,6 +24,7 @@ import reflex as rx
 from marketplace_app.client_address import client_address
 from marketplace_app.db import read_session, write_session
 from marketplace_app.services import auth_sessions, roles
+from marketplace_app.upload_sessions import upload_session
 from marketplace_app.web import SESSION_COOKIE
 
 GUARD_ATTR = "__mp_guard__"
@@ -101,12 +102,8 @@ def _lookup(session, token: str) -> tuple[AuthUser, bool] | None:
     )
 
 
-async def resolve_user(state: rx.State) -> AuthUser | None:
-    """The user behind this browser's session cookie, looked up in the database.
-
-    Reads only; the occasional ``last_seen_at`` touch is its own short write.
-    """
-    token = cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+async def _user_for(token: str | None) -> AuthUser | None:
+    """The user of a live session; the occasional ``last_seen_at`` touch is its own short write."""
     if not token:
         return None
     found = await run_read(_lookup, token)
@@ -118,8 +115,26 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
     return user
 
 
+async def resolve_user(state: rx.State) -> AuthUser | None:
+    """The user behind this browser's session cookie, looked up in the database."""
+    return await _user_for(session_token(state))
+
+
+async def resolve_upload_user(state: rx.State) -> AuthUser | None:
+    """The user an upload handler runs for, from the upload request's own cookie.
+
+    The upload request must carry a live session, and the same one as the
+    tab it names (whose state the handler changes and whose updates go back
+    in the upload's response). See :mod:`marketplace_app.upload_sessions`.
+    """
+    token = upload_session(state.router.session.client_token)
+    if token is None or token != session_token(state):
+        return None
+    return await _user_for(token)
+
+
 def session_token(state: rx.State) -> str | None:
-    """The raw session id from the cookie (for ending the session)."""
+    """The raw session id from the cookie the tab's websocket carried."""
     return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
 
 
@@ -156,7 +171,9 @@ def public(fn: Callable) -> Callable:
     return fn
 
 
-def login_required(fn: Callable | None = None, *, role: str | None = None) -> Callable:
+def login_required(
+    fn: Callable | None = None, *, role: str | None = None, upload: bool = False
+) -> Callable:
     """Run the handler only for a logged-in user (holding ``role`` if given).
 
     Others are sent to the login page (or home, when logged in without the
@@ -166,19 +183,29 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
     Args:
         fn: the handler (when used without arguments).
         role: "moderator", "admin" or "shop" to require a role.
+        upload: an upload handler (it takes ``list[rx.UploadFile]``): the user
+            comes from the upload request's own cookie
+            (:func:`resolve_upload_user`), and a call without an upload in
+            flight is refused. A refused upload does nothing at all: the tab
+            it names may be someone else's, and a redirect would go to that tab.
 
     Returns:
         The guarded handler.
     """
+    resolve = resolve_upload_user if upload else resolve_user
+
+    def refusal(state: rx.State, user: AuthUser | None) -> rx.event.EventSpec | None:
+        return None if upload else _denied(state, user)
 
     def decorate(handler: Callable) -> Callable:
         if inspect.isasyncgenfunction(handler):
 
             @functools.wraps(handler)
             async def gen_wrapper(self, *args, **kwargs):
-                user = await resolve_user(self)
+                user = await resolve(self)
                 if user is None or (role and not user.has_role(role)):
-                    yield _denied(self, user)
+                    if (refused := refusal(self, user)) is not None:
+                        yield refused
                     return
                 reset = _current.set(user)
                 try:
@@ -192,9 +219,9 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
 
             @functools.wraps(handler)
             async def coro_wrapper(self, *args, **kwargs):
-                user = await resolve_user(self)
+                user = await resolve(self)
                 if user is None or (role and not user.has_role(role)):
-                    return _denied(self, user)
+                    return refusal(self, user)
                 reset = _current.set(user)
                 try:
                     return await handler(self, *args, **kwargs)
@@ -204,7 +231,8 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
             wrapper = coro_wrapper
         else:
             raise TypeError(f"{handler.__qualname__}: guarded handlers must be async")
-        setattr(wrapper, GUARD_ATTR, f"role:{role}" if role else "login")
+        guard = f"role:{role}" if role else "login"
+        setattr(wrapper, GUARD_ATTR, f"upload:{guard}" if upload else guard)
         return wrapper
 
     return decorate(fn) if fn is not None else decorate

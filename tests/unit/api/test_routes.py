@@ -4,6 +4,9 @@ import dataclasses
 
 import pytest
 from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from marketplace_app import client_address
@@ -12,6 +15,7 @@ from marketplace_app.db import read_session, write_session
 from marketplace_app.models import AuthSession, User
 from marketplace_app.services import accounts, auth_sessions
 from marketplace_app.settings import settings
+from marketplace_app.upload_sessions import upload_session
 
 ORIGIN = {"Origin": settings.public_origin}
 
@@ -184,3 +188,23 @@ def test_oversized_or_unsized_uploads_are_refused_before_reading(client):
         yield b"x"
 
     assert client.post("/_upload", content=chunks()).status_code == 411
+
+
+def test_an_upload_request_lends_its_session_cookie_to_its_handler(db):
+    """The app's middleware notes the upload's own cookie for the tab it names, while it runs."""
+    seen = []
+
+    async def reflex_upload_route(request):  # stands in for Reflex's own /_upload route
+        seen.append(upload_session(request.headers["reflex-client-token"]))
+        return PlainTextResponse("ok")
+
+    api = make_api()
+    api.mount("", Starlette(routes=[Route("/_upload", reflex_upload_route, methods=["POST"])]))
+    browser = TestClient(api, base_url=settings.public_url)
+    browser.cookies.set("mp_session", "the-session-id")
+    tab = {"Reflex-Client-Token": "tab-1"}
+    assert browser.post("/_upload", headers=tab, content=b"x").status_code == 200
+    browser.cookies.clear()
+    assert browser.post("/_upload", headers=tab, content=b"x").status_code == 200
+    assert seen == ["the-session-id", None]
+    assert upload_session("tab-1") is None  # forgotten once the request is over
