@@ -27,6 +27,9 @@ config = rx.Config(
     api_url=settings.public_url,
     deploy_url=settings.public_url,
     show_built_with_reflex=False,
+    # Handlers see the socket's peer as router.session.client_ip; the app applies
+    # TRUSTED_PROXY_HOPS itself (marketplace_app.client_address), once.
+    trusted_proxy_hops=0,
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(

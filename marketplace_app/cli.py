@@ -124,7 +124,7 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _cmd_create_admin(args: argparse.Namespace) -> int:
-    from marketplace_app.db import write_session
+    from marketplace_app.db import read_session, write_session
     from marketplace_app.services import roles
     from marketplace_app.services.errors import ValidationFailed
 
@@ -132,9 +132,10 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     if password is None:
         return 1
     try:
-        with write_session() as session:
-            user = roles.create_admin(session, name=args.name, email=args.email, password=password)
-            user_id, email = user.id, user.email
+        user = roles.create_admin(
+            read_session, write_session, name=args.name, email=args.email, password=password
+        )
+        user_id, email = user.id, user.email
     except ValidationFailed as exc:
         problems = ", ".join(f"{name}: {key}" for name, key in sorted(exc.fields.items()))
         _err(f"create-admin: refused ({problems})")

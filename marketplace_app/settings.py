@@ -95,6 +95,7 @@ class Settings:
     offer_reserve_hours: int
     offer_open_max: int
     message_rate_per_minute: int
+    trusted_proxy_hops: int
 
     @property
     def production(self) -> bool:
@@ -252,6 +253,9 @@ def load_settings() -> Settings:
         offer_reserve_hours=int(_env("OFFER_RESERVE_HOURS", "24")),
         offer_open_max=int(_env("OFFER_OPEN_MAX", "3")),
         message_rate_per_minute=int(_env("MESSAGE_RATE_PER_MINUTE", "20")),
+        # Reverse proxies in front of the app that append to X-Forwarded-For;
+        # 0 ignores the header (anyone can send one).
+        trusted_proxy_hops=max(0, int(_env("TRUSTED_PROXY_HOPS", "0"))),
     )
 
 

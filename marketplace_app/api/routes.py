@@ -18,10 +18,12 @@ from starlette.staticfiles import StaticFiles
 
 from marketplace_app.api import payments, sharing
 from marketplace_app.api.guest_cart import GuestCartCookie
+from marketplace_app.client_address import client_address
 from marketplace_app.db import write_session
 from marketplace_app.i18n import LOCALES
 from marketplace_app.services import accounts, auth_sessions, carts
 from marketplace_app.settings import Settings, settings
+from marketplace_app.upload_sessions import UPLOAD_PATH, UploadSessions
 from marketplace_app.web import GUEST_CART_COOKIE, LOCALE_COOKIE, SESSION_COOKIE, safe_next
 
 LOCALE_COOKIE_DAYS = 365
@@ -33,7 +35,8 @@ def _same_origin(request: Request) -> bool:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
 def _in_tx(fn, *args, **kwargs):
@@ -58,6 +61,7 @@ async def create_session(request: Request) -> Response:
         guest_cart,
         user_agent=request.headers.get("user-agent", "")[:255],
         ip=_client_ip(request),
+        replaces=request.cookies.get(SESSION_COOKIE),
     )
     if token is None:
         return JSONResponse({"ok": False}, status_code=401)
@@ -77,9 +81,13 @@ async def create_session(request: Request) -> Response:
     return response
 
 
-def _log_in(session, ticket: str, guest_cart: str | None, *, user_agent: str, ip: str):
-    """Redeem the ticket and, in the same transaction, merge the guest's cart into the user's."""
-    token = auth_sessions.redeem_login_ticket(session, ticket, user_agent=user_agent, ip=ip)
+def _log_in(
+    session, ticket: str, guest_cart: str | None, *, user_agent: str, ip: str, replaces: str | None
+):
+    """Redeem the ticket, end the previous session, merge the guest's cart (one transaction)."""
+    token = auth_sessions.redeem_login_ticket(
+        session, ticket, user_agent=user_agent, ip=ip, replaces=replaces
+    )
     if token is not None and guest_cart:
         user, _ = auth_sessions.session_user(session, token)
         carts.merge_guest_cart(session, guest_cart, user.id)
@@ -218,7 +226,6 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-UPLOAD_PATH = "/_upload"
 # Ten photos of at most 15 MB each, plus the multipart framing.
 MAX_UPLOAD_REQUEST_BYTES = 10 * 15 * 1024 * 1024 + 1024 * 1024
 
@@ -258,6 +265,7 @@ def make_api() -> Starlette:
         middleware=[
             Middleware(_SecurityHeaders, headers=security_headers(settings)),
             Middleware(_UploadSizeLimit),
+            Middleware(UploadSessions),
             Middleware(GuestCartCookie),
         ],
         routes=[

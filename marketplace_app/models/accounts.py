@@ -18,6 +18,7 @@ from marketplace_app.models.base import (
 
 ROLES = ("user", "moderator", "admin")
 LOCALES = ("zh-CN", "en")
+ATTEMPT_ACTIONS = ("login", "sign_up", "password")
 
 
 class User(SQLModel, table=True):
@@ -90,15 +91,22 @@ class LoginTicket(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One login try, kept a while to throttle guessing per account and per address."""
+    """One try at logging in, signing up or changing a password.
+
+    Kept a while to throttle guessing per account and per address
+    (:mod:`marketplace_app.services.throttle`). ``account`` is the normalized
+    contact (log in, sign up) or the user's id (password change).
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
-        Index("ix_login_attempts_account_at", "account", "at"),
-        Index("ix_login_attempts_ip_at", "ip", "at"),
+        CheckConstraint(in_check("action", ATTEMPT_ACTIONS), name="action"),
+        Index("ix_login_attempts_action_account_at", "action", "account", "at"),
+        Index("ix_login_attempts_action_ip_at", "action", "ip", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(default="login", max_length=16)
     account: str = Field(max_length=254)
     ip: str = Field(max_length=45)
     success: bool = Field(default=False)

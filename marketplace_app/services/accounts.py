@@ -15,6 +15,7 @@ carrying i18n keys.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -137,18 +138,39 @@ def live_user(session: Session, user_id: int) -> User:
 # --- registration -----------------------------------------------------------------
 
 
-def register(session: Session, *, name: str, contact: str, password: str, locale: str) -> User:
-    """Create an account.
+@dataclass(frozen=True)
+class NewAccount:
+    """A registration whose fields passed, with its password already hashed.
+
+    Attributes:
+        name: the display name, stripped.
+        kind: "email" or "phone".
+        contact: the normalized contact.
+        locale: "zh-CN" or "en".
+        password_hash: the password's hash (hashing is slow: it is done
+            before the write transaction opens).
+    """
+
+    name: str
+    kind: str
+    contact: str
+    locale: str
+    password_hash: str = field(repr=False)
+
+
+def registration_fields(
+    *, name: str, contact: str, password: str, locale: str
+) -> tuple[str, str, str]:
+    """Check a registration's fields, all at once (not yet whether the contact is free).
 
     Args:
-        session: a write session.
         name: display name, 1-60 characters after stripping.
-        contact: email address or phone number, unique among all accounts.
+        contact: email address or phone number.
         password: 8-128 characters.
         locale: "zh-CN" or "en".
 
     Returns:
-        The new user (flushed, so it has an id).
+        (stripped name, contact kind, normalized contact).
 
     Raises:
         ValidationFailed: with every field's problem at once.
@@ -164,18 +186,69 @@ def register(session: Session, *, name: str, contact: str, password: str, locale
         kind, value = normalize_contact(contact)
     except ValidationFailed as error:
         errors.update(error.fields)
-    else:
-        if user_by_contact(session, kind, value) is not None:
-            errors["contact"] = "error.contact_taken"
     raise_if(errors)
-    user = User(name=name, password_hash=hash_password(password), locale=locale, **{kind: value})
+    return name, kind, value
+
+
+def create_account(session: Session, account: NewAccount) -> User:
+    """Store a checked registration.
+
+    Args:
+        session: a write session.
+        account: from :func:`registration_fields` and a hash of the password.
+
+    Returns:
+        The new user (flushed, so it has an id).
+
+    Raises:
+        ValidationFailed: ``contact`` is taken (also by a registration that
+            committed meanwhile).
+    """
+    taken = ValidationFailed({"contact": "error.contact_taken"})
+    if user_by_contact(session, account.kind, account.contact) is not None:
+        raise taken
+    user = User(
+        name=account.name,
+        password_hash=account.password_hash,
+        locale=account.locale,
+        **{account.kind: account.contact},
+    )
     try:
         # A savepoint, so a concurrent registration (PostgreSQL) only fails this insert.
         with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        raise ValidationFailed({"contact": "error.contact_taken"}) from None
+        raise taken from None
     return user
+
+
+def register(session: Session, *, name: str, contact: str, password: str, locale: str) -> User:
+    """Create an account in one transaction, hashing the password inside it.
+
+    For seeding and tests. The sign-up form goes through
+    :func:`marketplace_app.services.sign_up.sign_up`, which hashes before
+    its write transaction opens and throttles.
+
+    Args:
+        session: a write session.
+        name: display name, 1-60 characters after stripping.
+        contact: email address or phone number, unique among all accounts.
+        password: 8-128 characters.
+        locale: "zh-CN" or "en".
+
+    Returns:
+        The new user (flushed, so it has an id).
+
+    Raises:
+        ValidationFailed: with every field's problem at once; a taken contact
+            once the other fields are right.
+    """
+    name, kind, value = registration_fields(
+        name=name, contact=contact, password=password, locale=locale
+    )
+    return create_account(
+        session, NewAccount(name, kind, value, locale, password_hash=hash_password(password))
+    )
 
 
 # --- profile ------------------------------------------------------------------

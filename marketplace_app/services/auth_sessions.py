@@ -1,6 +1,6 @@
 """Logins, login tickets and sessions, and changing a password.
 
-A login is two steps so that the slow part never holds the write lock (on
+A login (like a password change) is two steps so that the slow part never holds the write lock (on
 SQLite a write transaction is ``BEGIN IMMEDIATE`` and blocks every other
 writer): :func:`check_credentials` runs in a read transaction and does the
 throttle check and the ~40 ms password verify; :func:`record_login` runs in a
@@ -13,13 +13,12 @@ Secrets (session ids, login tickets) are stored only as HMACs
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from marketplace_app.models import (
@@ -30,6 +29,7 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
+from marketplace_app.services import throttle
 from marketplace_app.services.accounts import (
     live_user,
     normalize_contact,
@@ -37,7 +37,7 @@ from marketplace_app.services.accounts import (
     raise_if,
     user_by_contact,
 )
-from marketplace_app.services.errors import Throttled, ValidationFailed
+from marketplace_app.services.errors import NotFound, ValidationFailed
 from marketplace_app.services.passwords import (
     burn_verify,
     hash_password,
@@ -49,9 +49,6 @@ from marketplace_app.settings import settings
 
 MAX_TOKEN_LEN = 200
 
-LOGIN_WINDOW = timedelta(minutes=15)
-ACCOUNT_MAX_FAILURES = 5
-IP_MAX_FAILURES = 30
 TICKET_TTL = timedelta(seconds=60)
 SESSION_TOUCH_EVERY = timedelta(minutes=5)
 
@@ -65,49 +62,6 @@ SessionFactory = Callable[[], AbstractContextManager[Session]]
 
 
 # --- login ------------------------------------------------------------------------
-
-
-def _recent_failures(session: Session, where, since: datetime) -> list[datetime]:
-    """Times of the newest failures matching ``where`` since ``since``, newest first."""
-    rows = session.exec(
-        select(LoginAttempt.at)
-        .where(where, col(LoginAttempt.success).is_(False), LoginAttempt.at > since)
-        .order_by(col(LoginAttempt.at).desc())
-        .limit(max(ACCOUNT_MAX_FAILURES, IP_MAX_FAILURES))
-    ).all()
-    return list(rows)
-
-
-def _minutes_left(oldest_counted: datetime, now: datetime) -> int:
-    seconds = (oldest_counted + LOGIN_WINDOW - now).total_seconds()
-    return max(1, math.ceil(seconds / 60))
-
-
-def _check_throttle(session: Session, account: str, ip: str, now: datetime) -> None:
-    """Refuse when the account or the address failed too often within the window.
-
-    An account's count restarts at its last successful login (only someone
-    with the password can do that); an address's does not, so an attacker's
-    own account cannot reset it. An unknown (empty) address is not throttled
-    as one, since it would lump unrelated people together.
-    """
-    since = now - LOGIN_WINDOW
-    last_ok = session.exec(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.account == account, col(LoginAttempt.success).is_(True)
-        )
-    ).one()
-    failures = _recent_failures(
-        session, LoginAttempt.account == account, max(since, last_ok or since)
-    )
-    if len(failures) >= ACCOUNT_MAX_FAILURES:
-        oldest = failures[ACCOUNT_MAX_FAILURES - 1]
-        raise Throttled("error.login_throttled", minutes=_minutes_left(oldest, now))
-    if ip:
-        failures = _recent_failures(session, LoginAttempt.ip == ip, since)
-        if len(failures) >= IP_MAX_FAILURES:
-            oldest = failures[IP_MAX_FAILURES - 1]
-            raise Throttled("error.login_throttled_ip", minutes=_minutes_left(oldest, now))
 
 
 @dataclass(frozen=True)
@@ -172,7 +126,7 @@ def check_credentials(
         kind, account = normalize_contact(contact)
     except ValidationFailed:
         kind, account = "", (contact or "").strip().lower()[:254]
-    _check_throttle(session, account, ip, now)
+    throttle.check(session, throttle.LOGIN, account=account, ip=ip, now=now)
     user = user_by_contact(session, kind, account) if kind else None
     if user is None or user.deleted_at is not None:
         burn_verify(password)
@@ -214,7 +168,7 @@ def record_login(session: Session, check: LoginCheck, *, now: datetime | None = 
         Throttled: the account or address reached its limit meanwhile.
     """
     now = now or utcnow()
-    _check_throttle(session, check.account, check.ip, now)
+    throttle.check(session, throttle.LOGIN, account=check.account, ip=check.ip, now=now)
     user = None
     if check.user_id is not None:
         # FOR UPDATE (PostgreSQL): a concurrent password change waits for this commit.
@@ -224,8 +178,9 @@ def record_login(session: Session, check: LoginCheck, *, now: datetime | None = 
         and user.deleted_at is None
         and user.password_changed_at == check.password_changed_at
     )
-    session.add(LoginAttempt(account=check.account, ip=check.ip, success=ok, at=now))
-    session.flush()
+    throttle.record(
+        session, throttle.LOGIN, account=check.account, ip=check.ip, success=ok, now=now
+    )
     if not ok:
         return None
     if check.new_hash:
@@ -295,14 +250,21 @@ def issue_login_ticket(session: Session, user_id: int) -> str:
     return ticket
 
 
-def redeem_login_ticket(session: Session, ticket: str, *, user_agent: str, ip: str) -> str | None:
+def redeem_login_ticket(
+    session: Session, ticket: str, *, user_agent: str, ip: str, replaces: str | None = None
+) -> str | None:
     """Trade a login ticket for a new session, once.
+
+    The session the browser carried before (``replaces``, of this user or
+    another) is revoked when the new one is issued, so its id can never be
+    used again.
 
     Args:
         session: a write session.
         ticket: the plaintext ticket.
         user_agent: the browser's User-Agent (kept for the user's session list).
         ip: the client's address.
+        replaces: the browser's previous session cookie, if it sent one.
 
     Returns:
         The plaintext session token, or None when the ticket is unknown,
@@ -341,6 +303,8 @@ def redeem_login_ticket(session: Session, ticket: str, *, user_agent: str, ip: s
             ip=(ip or "")[:45],
         )
     )
+    if replaces:
+        end_session(session, replaces)
     session.flush()
     return token
 
@@ -494,49 +458,171 @@ def _end_everything(session: Session, user_id: int, now: datetime) -> None:
     )
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Store a new password and end everything the old one opened.
+def set_password_hash(session: Session, user: User, password_hash: str) -> None:
+    """Store a new password's hash and end everything the old password opened.
 
     Every session is revoked and every outstanding login ticket and reset
     link is spent; sessions begun before ``password_changed_at`` are refused.
+    The caller hashes the password before its write transaction opens.
 
     Args:
         session: a write session.
         user: the user.
-        password: the new password (already validated).
+        password_hash: the new password's hash (the password already validated).
     """
     now = utcnow()
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.password_changed_at = now
     user.updated_at = now
     session.add(user)
     _end_everything(session, user.id, now)
 
 
-def change_password(session: Session, user_id: int, *, current: str, new: str) -> str:
-    """Change a password: every session ends, the caller gets a ticket for a new one.
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What :func:`check_password_change` found, for :func:`record_password_change`.
+
+    Attributes:
+        user_id: the logged-in user.
+        ip: the client's address, truncated to 45 characters.
+        current_ok: whether the current password matched.
+        password_changed_at: the user's ``password_changed_at`` at the check.
+        new_error: the i18n key of what is wrong with the new password, or None.
+        new_hash: the new password's hash, when the change can go ahead.
+    """
+
+    user_id: int
+    ip: str
+    current_ok: bool
+    password_changed_at: datetime
+    new_error: str | None
+    new_hash: str | None = field(default=None, repr=False)
+
+
+def check_password_change(
+    session: Session,
+    user_id: int,
+    *,
+    current: str,
+    new: str,
+    ip: str,
+    now: datetime | None = None,
+) -> PasswordCheck:
+    """Check a password change without writing anything (the slow half).
+
+    The throttle is checked first (5 wrong current passwords per account
+    within 15 minutes, counted since its last right one; 30 per address).
+    Then the current password is verified and, when it is right and the new
+    one is acceptable, the new one is hashed.
+
+    Args:
+        session: a read session (nothing is written).
+        user_id: the logged-in user.
+        current: their current password as typed.
+        new: the new password as typed.
+        ip: the client's address ("" when unknown).
+        now: the time of the attempt (default: now).
+
+    Returns:
+        The outcome, to pass to :func:`record_password_change`.
+
+    Raises:
+        NotFound: the user is gone.
+        Throttled: ``error.password_throttled`` or ``error.password_throttled_ip``.
+    """
+    now = now or utcnow()
+    ip = (ip or "")[:45]
+    user = live_user(session, user_id)
+    throttle.check(session, throttle.PASSWORD_CHANGE, account=str(user_id), ip=ip, now=now)
+    current_ok = verify_password(current or "", user.password_hash)
+    new_error = password_error(new or "")
+    return PasswordCheck(
+        user_id=user_id,
+        ip=ip,
+        current_ok=current_ok,
+        password_changed_at=user.password_changed_at,
+        new_error=new_error,
+        new_hash=hash_password(new) if current_ok and new_error is None else None,
+    )
+
+
+def record_password_change(
+    session: Session, check: PasswordCheck, *, now: datetime | None = None
+) -> str | None:
+    """Record a checked password change and, when it may go ahead, make it (the fast half).
+
+    The throttle is checked again under the write lock. A right current
+    password no longer counts when the password changed since the check. A
+    refusal is returned, not raised, so the caller commits the recorded try
+    (see :func:`change_password`).
 
     Args:
         session: a write session.
+        check: what :func:`check_password_change` found.
+        now: the time of the attempt (default: now).
+
+    Returns:
+        A login ticket for the browser that made the change, or None when refused.
+
+    Raises:
+        NotFound: the user is gone.
+        Throttled: the account or address reached its limit meanwhile.
+    """
+    now = now or utcnow()
+    account = str(check.user_id)
+    throttle.check(session, throttle.PASSWORD_CHANGE, account=account, ip=check.ip, now=now)
+    # FOR UPDATE (PostgreSQL): a concurrent change or login waits for this commit.
+    user = session.exec(select(User).where(User.id == check.user_id).with_for_update()).first()
+    if user is None or user.deleted_at is not None:
+        raise NotFound()
+    ok = check.current_ok and user.password_changed_at == check.password_changed_at
+    throttle.record(
+        session, throttle.PASSWORD_CHANGE, account=account, ip=check.ip, success=ok, now=now
+    )
+    if not ok or check.new_hash is None:
+        return None
+    set_password_hash(session, user, check.new_hash)
+    session.flush()
+    return issue_login_ticket(session, user.id)
+
+
+def change_password(
+    read_tx: SessionFactory,
+    write_tx: SessionFactory,
+    user_id: int,
+    *,
+    current: str,
+    new: str,
+    ip: str,
+) -> str:
+    """Change a password: every session ends, the caller gets a ticket for a new one.
+
+    The verify and the hash run in a read transaction; the write lock is held
+    only for the short write. A wrong current password is committed as a
+    failed try before it is reported.
+
+    Args:
+        read_tx: opens a read session.
+        write_tx: opens one write transaction that commits on a normal exit.
         user_id: the logged-in user.
         current: their current password.
         new: the new password (8-128 characters).
+        ip: the client's address ("" when unknown).
 
     Returns:
         A login ticket, so the browser that made the change stays logged in.
 
     Raises:
         NotFound: the user is gone.
+        Throttled: too many wrong current passwords for the account or address.
         ValidationFailed: ``current`` is wrong and/or ``new`` is refused.
     """
-    user = live_user(session, user_id)
-    errors = {
-        "current": None
-        if verify_password(current or "", user.password_hash)
-        else "error.password_wrong",
-        "new": password_error(new or ""),
-    }
-    raise_if(errors)
-    set_password(session, user, new)
-    session.flush()
-    return issue_login_ticket(session, user_id)
+    with read_tx() as session:
+        check = check_password_change(session, user_id, current=current, new=new, ip=ip)
+    if check.current_ok and check.new_error:
+        raise ValidationFailed({"new": check.new_error})
+    with write_tx() as session:
+        ticket = record_password_change(session, check)
+    if ticket is None:
+        raise_if({"current": "error.password_wrong", "new": check.new_error})
+    return ticket

@@ -7,7 +7,7 @@ an account exists.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -22,8 +22,13 @@ from marketplace_app.services.accounts import (
     raise_if,
     user_by_contact,
 )
-from marketplace_app.services.auth_sessions import MAX_TOKEN_LEN, set_password
+from marketplace_app.services.auth_sessions import (
+    MAX_TOKEN_LEN,
+    SessionFactory,
+    set_password_hash,
+)
 from marketplace_app.services.errors import ValidationFailed
+from marketplace_app.services.passwords import hash_password
 from marketplace_app.services.security import new_token, token_hash
 from marketplace_app.settings import settings
 
@@ -82,14 +87,45 @@ def request_password_reset(session: Session, *, contact: str) -> None:
     )
 
 
-def reset_password(session: Session, *, token: str, new_password: str) -> None:
+def _usable(digest: str, now: datetime) -> tuple:
+    """The conditions of a reset token that can still be used."""
+    return (
+        PasswordResetToken.token_hash == digest,
+        col(PasswordResetToken.used_at).is_(None),
+        PasswordResetToken.expires_at > now,
+    )
+
+
+def _link_user(session: Session, token: str, now: datetime) -> User:
+    """The live user a usable reset link belongs to.
+
+    Raises:
+        ValidationFailed: ``_form`` for an unknown, expired or used link.
+    """
+    invalid = ValidationFailed({"_form": "error.reset_link_invalid"})
+    if not token or len(token) > MAX_TOKEN_LEN:
+        raise invalid
+    where = _usable(token_hash(token), now)
+    user_id = session.exec(select(PasswordResetToken.user_id).where(*where)).first()
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or user.deleted_at is not None:
+        raise invalid
+    return user
+
+
+def reset_password(
+    read_tx: SessionFactory, write_tx: SessionFactory, *, token: str, new_password: str
+) -> None:
     """Set a new password from a reset link; every session of the user ends.
 
-    The link stays usable when only the password is refused, so the person
-    can try another one.
+    The link and the password are checked in a read transaction and the
+    password is hashed before the short write transaction opens. The link
+    stays usable when only the password is refused, so the person can try
+    another one.
 
     Args:
-        session: a write session.
+        read_tx: opens a read session.
+        write_tx: opens one write transaction that commits on a normal exit.
         token: the link's plaintext token.
         new_password: 8-128 characters.
 
@@ -97,23 +133,17 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
         ValidationFailed: ``_form`` for an unknown, expired or used link;
             ``password`` for a refused password.
     """
-    invalid = ValidationFailed({"_form": "error.reset_link_invalid"})
-    if not token or len(token) > MAX_TOKEN_LEN:
-        raise invalid
-    now = utcnow()
-    digest = token_hash(token)
-    usable = (
-        PasswordResetToken.token_hash == digest,
-        col(PasswordResetToken.used_at).is_(None),
-        PasswordResetToken.expires_at > now,
-    )
-    user_id = session.exec(select(PasswordResetToken.user_id).where(*usable)).first()
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or user.deleted_at is not None:
-        raise invalid
+    with read_tx() as session:
+        _link_user(session, token, utcnow())
     raise_if({"password": password_error(new_password or "")})
-    taken = session.exec(update(PasswordResetToken).where(*usable).values(used_at=now))
-    if taken.rowcount != 1:
-        raise invalid
-    set_password(session, user, new_password)
-    session.flush()
+    password_hash = hash_password(new_password)
+    with write_tx() as session:
+        now = utcnow()
+        user = _link_user(session, token, now)
+        taken = session.exec(
+            update(PasswordResetToken).where(*_usable(token_hash(token), now)).values(used_at=now)
+        )
+        if taken.rowcount != 1:
+            raise ValidationFailed({"_form": "error.reset_link_invalid"})
+        set_password_hash(session, user, password_hash)
+        session.flush()

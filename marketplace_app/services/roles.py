@@ -16,7 +16,7 @@ from marketplace_app.services.accounts import (
     raise_if,
     user_by_contact,
 )
-from marketplace_app.services.auth_sessions import set_password
+from marketplace_app.services.auth_sessions import SessionFactory, set_password_hash
 from marketplace_app.services.errors import PermissionDenied, ValidationFailed
 from marketplace_app.services.passwords import hash_password
 from marketplace_app.settings import settings
@@ -148,20 +148,13 @@ def set_role(session: Session, *, actor_id: int, user_id: int, role: str, reason
     session.flush()
 
 
-def create_admin(session: Session, *, name: str, email: str, password: str) -> User:
-    """Create an admin account, or promote the account with that email (CLI).
-
-    An existing account (even a deleted one, which is restored) keeps its
-    name, becomes admin and gets the new password; its sessions end.
-
-    Args:
-        session: a write session.
-        name: display name for a new account.
-        email: the admin's email address.
-        password: 8-128 characters.
+def _admin_fields(
+    session: Session, *, name: str, email: str, password: str
+) -> tuple[str, str, User | None]:
+    """Check create-admin's fields, all at once.
 
     Returns:
-        The admin user.
+        (stripped name, normalized email, the account with that email or None).
 
     Raises:
         ValidationFailed: per field (``name``, ``email``, ``password``).
@@ -178,23 +171,49 @@ def create_admin(session: Session, *, name: str, email: str, password: str) -> U
     if user is None:
         errors["name"] = name_error(name)
     raise_if(errors)
-    if user is None:
-        locale = settings.default_locale if settings.default_locale in LOCALES else "zh-CN"
-        user = User(
-            name=name,
-            email=value,
-            password_hash=hash_password(password),
-            role="admin",
-            locale=locale,
-        )
-        session.add(user)
+    return name, value, user
+
+
+def create_admin(
+    read_tx: SessionFactory, write_tx: SessionFactory, *, name: str, email: str, password: str
+) -> User:
+    """Create an admin account, or promote the account with that email (CLI).
+
+    An existing account (even a deleted one, which is restored) keeps its
+    name, becomes admin and gets the new password; its sessions end. The
+    password is hashed between the read check and the short write.
+
+    Args:
+        read_tx: opens a read session.
+        write_tx: opens one write transaction that commits on a normal exit.
+        name: display name for a new account.
+        email: the admin's email address.
+        password: 8-128 characters.
+
+    Returns:
+        The admin user.
+
+    Raises:
+        ValidationFailed: per field (``name``, ``email``, ``password``).
+    """
+    with read_tx() as session:
+        _admin_fields(session, name=name, email=email, password=password)
+    password_hash = hash_password(password)
+    with write_tx() as session:
+        name, value, user = _admin_fields(session, name=name, email=email, password=password)
+        if user is None:
+            locale = settings.default_locale if settings.default_locale in LOCALES else "zh-CN"
+            user = User(
+                name=name, email=value, password_hash=password_hash, role="admin", locale=locale
+            )
+            session.add(user)
+            session.flush()
+            reason = "new account"
+        else:
+            user.role = "admin"
+            user.deleted_at = None
+            set_password_hash(session, user, password_hash)
+            reason = "existing account promoted"
+        _audit(session, actor_id=None, action="role.admin_created", user_id=user.id, reason=reason)
         session.flush()
-        reason = "new account"
-    else:
-        user.role = "admin"
-        user.deleted_at = None
-        set_password(session, user, password)
-        reason = "existing account promoted"
-    _audit(session, actor_id=None, action="role.admin_created", user_id=user.id, reason=reason)
-    session.flush()
     return user

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 
 import reflex as rx
 
+from marketplace_app.db import read_session, write_session
 from marketplace_app.ids import parse_id
 from marketplace_app.models import User
 from marketplace_app.services import accounts, addresses, auth_sessions
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
-from marketplace_app.state.guard import current_user, login_required, run_read, run_write
+from marketplace_app.state.guard import (
+    caller_address,
+    current_user,
+    login_required,
+    run_read,
+    run_write,
+)
 from marketplace_app.state.session import LocaleState, SessionState, establish_session
 
 
@@ -106,14 +114,20 @@ class ProfileState(rx.State):
             self.password_errors = {"confirm": loc._tr("error.password_mismatch")}
             return
         try:
-            ticket = await run_write(
+            # The verify and the hash run before the short write (see change_password).
+            ticket = await asyncio.to_thread(
                 auth_sessions.change_password,
+                read_session,
+                write_session,
                 current_user().id,
                 current=forms.secret(form, "current"),
                 new=new,
+                ip=caller_address(self),
             )
         except ServiceError as error:
-            self.password_errors = loc._errors(error)
+            errors = loc._errors(error)
+            # "Too many attempts" belongs under the password being guessed.
+            self.password_errors = {"current": errors.pop("_form")} if "_form" in errors else errors
             return
         self.password_errors = {}
         return establish_session(ticket, "/account?password_changed=1")

@@ -8,18 +8,12 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from marketplace_app.db import read_session, write_session
-from marketplace_app.services import accounts, auth_sessions, notifications, password_reset
+from marketplace_app.services import auth_sessions, notifications, password_reset, sign_up
 from marketplace_app.services.errors import ServiceError
 from marketplace_app.state import forms
-from marketplace_app.state.guard import public, run_write
+from marketplace_app.state.guard import caller_address, public, run_write
 from marketplace_app.state.session import LocaleState, establish_session
 from marketplace_app.web import safe_next
-
-
-def _register_tx(session, name: str, contact: str, password: str, locale: str) -> str:
-    user = accounts.register(session, name=name, contact=contact, password=password, locale=locale)
-    session.flush()
-    return auth_sessions.issue_login_ticket(session, user.id)
 
 
 class AuthState(rx.State):
@@ -72,7 +66,7 @@ class AuthState(rx.State):
                 write_session,
                 contact=contact,
                 password=password,
-                ip=self.router.session.client_ip,
+                ip=caller_address(self),
             )
         except ServiceError as error:
             self.errors = loc._errors(error)
@@ -90,12 +84,16 @@ class AuthState(rx.State):
         self.busy = True
         yield
         try:
-            ticket = await run_write(
-                _register_tx,
-                forms.text(form, "name", 60),
-                forms.text(form, "contact", 254),
-                forms.secret(form, "password"),
-                loc.lang,
+            # The password hash runs before the short write (see sign_up.sign_up).
+            ticket = await asyncio.to_thread(
+                sign_up.sign_up,
+                read_session,
+                write_session,
+                name=forms.text(form, "name", 60),
+                contact=forms.text(form, "contact", 254),
+                password=forms.secret(form, "password"),
+                locale=loc.lang,
+                ip=caller_address(self),
             )
         except ServiceError as error:
             self.errors = loc._errors(error)
@@ -141,7 +139,13 @@ class AuthState(rx.State):
         self.busy = True
         yield
         try:
-            await run_write(password_reset.reset_password, token=token[:200], new_password=password)
+            await asyncio.to_thread(
+                password_reset.reset_password,
+                read_session,
+                write_session,
+                token=token[:200],
+                new_password=password,
+            )
         except ServiceError as error:
             self.errors = loc._errors(error)
         else:

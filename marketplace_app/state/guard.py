@@ -21,8 +21,10 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from marketplace_app.client_address import client_address
 from marketplace_app.db import read_session, write_session
 from marketplace_app.services import auth_sessions, roles, sanctions
+from marketplace_app.upload_sessions import upload_session
 from marketplace_app.web import SESSION_COOKIE
 
 GUARD_ATTR = "__mp_guard__"
@@ -100,12 +102,8 @@ def _lookup(session, token: str) -> tuple[AuthUser, bool] | None:
     )
 
 
-async def resolve_user(state: rx.State) -> AuthUser | None:
-    """The user behind this browser's session cookie, looked up in the database.
-
-    Reads only; the occasional ``last_seen_at`` touch is its own short write.
-    """
-    token = cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+async def _user_for(token: str | None) -> AuthUser | None:
+    """The user of a live session; the occasional ``last_seen_at`` touch is its own short write."""
     if not token:
         return None
     found = await run_read(_lookup, token)
@@ -115,6 +113,29 @@ async def resolve_user(state: rx.State) -> AuthUser | None:
     if due:
         await run_write(auth_sessions.touch_session, token)
     return user
+
+
+async def resolve_user(state: rx.State) -> AuthUser | None:
+    """The user behind this browser's session cookie, looked up in the database."""
+    return await _user_for(session_token(state))
+
+
+async def resolve_upload_user(state: rx.State) -> AuthUser | None:
+    """The user an upload handler runs for, from the upload request's own cookie.
+
+    The upload request must carry a live session, and the same one as the
+    tab it names (whose state the handler changes and whose updates go back
+    in the upload's response). See :mod:`marketplace_app.upload_sessions`.
+    """
+    token = upload_session(state.router.session.client_token)
+    if token is None or token != session_token(state):
+        return None
+    return await _user_for(token)
+
+
+def session_token(state: rx.State) -> str | None:
+    """The raw session id from the cookie the tab's websocket carried."""
+    return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
 
 
 def _still_stands(session, token: str, user_id: int) -> bool:
@@ -144,9 +165,11 @@ async def session_stands(token: str | None, user_id: int) -> bool:
     return await run_read(_still_stands, token, user_id)
 
 
-def session_token(state: rx.State) -> str | None:
-    """The raw session id from the cookie (for ending the session, or the sandbox gateway)."""
-    return cookie_value(state.router.headers.cookie, SESSION_COOKIE)
+def caller_address(state: rx.State) -> str:
+    """The browser's address, for per-address limits (see :func:`client_address`)."""
+    return client_address(
+        state.router.session.client_ip, state.router.headers.raw_headers.get("x-forwarded-for")
+    )
 
 
 def current_user() -> AuthUser:
@@ -175,7 +198,9 @@ def public(fn: Callable) -> Callable:
     return fn
 
 
-def login_required(fn: Callable | None = None, *, role: str | None = None) -> Callable:
+def login_required(
+    fn: Callable | None = None, *, role: str | None = None, upload: bool = False
+) -> Callable:
     """Run the handler only for a logged-in user (holding ``role`` if given).
 
     Others are sent to the login page (or home, when logged in without the
@@ -185,19 +210,29 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
     Args:
         fn: the handler (when used without arguments).
         role: "moderator", "admin" or "shop" to require a role.
+        upload: an upload handler (it takes ``list[rx.UploadFile]``): the user
+            comes from the upload request's own cookie
+            (:func:`resolve_upload_user`), and a call without an upload in
+            flight is refused. A refused upload does nothing at all: the tab
+            it names may be someone else's, and a redirect would go to that tab.
 
     Returns:
         The guarded handler.
     """
+    resolve = resolve_upload_user if upload else resolve_user
+
+    def refusal(state: rx.State, user: AuthUser | None) -> rx.event.EventSpec | None:
+        return None if upload else _denied(state, user)
 
     def decorate(handler: Callable) -> Callable:
         if inspect.isasyncgenfunction(handler):
 
             @functools.wraps(handler)
             async def gen_wrapper(self, *args, **kwargs):
-                user = await resolve_user(self)
+                user = await resolve(self)
                 if user is None or (role and not user.has_role(role)):
-                    yield _denied(self, user)
+                    if (refused := refusal(self, user)) is not None:
+                        yield refused
                     return
                 reset = _current.set(user)
                 try:
@@ -211,9 +246,9 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
 
             @functools.wraps(handler)
             async def coro_wrapper(self, *args, **kwargs):
-                user = await resolve_user(self)
+                user = await resolve(self)
                 if user is None or (role and not user.has_role(role)):
-                    return _denied(self, user)
+                    return refusal(self, user)
                 reset = _current.set(user)
                 try:
                     return await handler(self, *args, **kwargs)
@@ -223,7 +258,8 @@ def login_required(fn: Callable | None = None, *, role: str | None = None) -> Ca
             wrapper = coro_wrapper
         else:
             raise TypeError(f"{handler.__qualname__}: guarded handlers must be async")
-        setattr(wrapper, GUARD_ATTR, f"role:{role}" if role else "login")
+        guard = f"role:{role}" if role else "login"
+        setattr(wrapper, GUARD_ATTR, f"upload:{guard}" if upload else guard)
         return wrapper
 
     return decorate(fn) if fn is not None else decorate

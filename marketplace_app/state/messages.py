@@ -391,7 +391,7 @@ class ThreadState(rx.State):
         yield [rx.set_value("message-input", ""), rx.scroll_to("thread-end")]
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def attach(self, files: list[rx.UploadFile]):
         """Send one photo: re-encoded and stripped of its metadata first."""
         loc = await self.get_state(LocaleState)

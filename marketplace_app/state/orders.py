@@ -665,7 +665,7 @@ class OrderState(rx.State):
         self.errors = {}
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def upload_refund_photos(self, files: list[rx.UploadFile]):
         """Store photos for the refund request (at most 5 in all)."""
         if not self._number:

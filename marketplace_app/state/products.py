@@ -546,7 +546,7 @@ class ProductEditorState(PhotoEditor, rx.State):
         self.errors = {**self.errors, PHOTO_FIELD: loc._tr(uploads.refusal_key(files))}
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def upload_photos(self, files: list[rx.UploadFile]):
         """Add photos to the saved product; the first refusal shows next to the photos."""
         loc = await self.get_state(LocaleState)
@@ -668,7 +668,7 @@ class CsvImportState(rx.State):
         return await files[0].read(product_csv.MAX_BYTES + 1)
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def preview(self, files: list[rx.UploadFile]):
         """Check the chosen file and show every row with its problems."""
         loc = await self.get_state(LocaleState)
@@ -705,7 +705,7 @@ class CsvImportState(rx.State):
         )
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def commit(self, files: list[rx.UploadFile]):
         """Import the checked file: every row or none."""
         loc = await self.get_state(LocaleState)

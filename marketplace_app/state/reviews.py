@@ -187,7 +187,7 @@ class OrderReviewState(rx.State):
         self.photos = photo_views(keys, lang)
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def upload_photos(self, files: list[rx.UploadFile]):
         """Store photos for the review (at most 5 in all)."""
         if not self.may_review:

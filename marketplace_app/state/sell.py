@@ -336,7 +336,7 @@ class SellState(PhotoEditor, rx.State):
         self.errors = {**self.errors, PHOTO_FIELD: loc._tr(key, max=listing_images.MAX_IMAGES)}
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def upload_photos(self, files: list[rx.UploadFile]):
         """Store uploaded photos on the caller's draft (created on the first upload).
 

@@ -157,7 +157,7 @@ class ShopApplyState(rx.State):
         self.errors = {**self.errors, field: loc._tr(uploads.refusal_key(files))}
 
     @rx.event
-    @login_required
+    @login_required(upload=True)
     async def upload_image(self, field: str, files: list[rx.UploadFile]):
         """Store a chosen logo or banner (re-encoded) and show its preview."""
         if field not in IMAGE_FIELDS or not self.show_form:

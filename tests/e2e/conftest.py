@@ -7,6 +7,7 @@ loopback port with its own data directory, seeded with the demo town.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -94,6 +95,8 @@ def _app_env(port: int, data_dir: Path, smtp_port: int) -> dict[str, str]:
         SECRET_KEY="e2e-secret-key",
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_port),
+        # As behind nginx: each browser context sends its own address (see `browser`).
+        TRUSTED_PROXY_HOPS="1",
         REFLEX_TELEMETRY_ENABLED="false",
         REFLEX_CHECK_LATEST_VERSION="false",
         REFLEX_USE_SYSTEM_BUN="1",
@@ -180,6 +183,33 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class _Residents:
+    """The browser, each of whose contexts is a resident with an address of its own.
+
+    The app trusts one proxy hop; every context sends ``X-Forwarded-For`` with
+    an address from 198.18.0.0/15 (kept for tests), so the per-address limits
+    (sign-ups above all) see many residents, not one machine registering dozens.
+    """
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._addresses = itertools.count(1)
+
+    def new_context(self, **kwargs):
+        n = next(self._addresses)
+        headers = {"X-Forwarded-For": f"198.18.{n // 250}.{n % 250 + 1}"}
+        headers.update(kwargs.pop("extra_http_headers", None) or {})
+        return self._browser.new_context(extra_http_headers=headers, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    return _Residents(browser)
 
 
 @pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))

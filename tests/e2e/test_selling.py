@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from marketplace_app.state.sell import SellState
 from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.test_accounts import new_email, register
 
@@ -184,3 +185,53 @@ def test_a_draft_survives_a_reload_and_photos_can_be_reordered(ui: Page, tmp_pat
 
     ui.goto("/my/listings?status=draft")
     expect(row_of(ui, title)).to_have_count(1)
+
+
+def test_an_upload_to_someone_elses_tab_is_refused(
+    ui: Page, browser: Browser, app, size: str, tmp_path: Path
+):
+    register(ui, new_email(), name="Victim Vic")
+    ui.goto("/sell")
+    ui.get_by_test_id("sell-photos").set_input_files(str(photo(tmp_path)))
+    previews = ui.get_by_test_id("sell-photo-preview")
+    expect(previews).to_have_count(1)
+    expect(ui).to_have_url(re.compile(r"/sell\?draft=\d+$"))
+    # The Reflex client token names the tab; it is no credential.
+    tab = ui.evaluate("() => window.sessionStorage.getItem('token')")
+    assert tab
+
+    # Mallory learned it. She uploads to that tab from her own browser, logged in
+    # as herself, then from one with no cookie at all.
+    upload = {
+        "headers": {
+            "Reflex-Client-Token": tab,
+            "Reflex-Event-Handler": f"{SellState.get_full_name()}.upload_photos",
+        },
+        "multipart": {
+            "files": {
+                "name": "evil.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photo(tmp_path, "evil.jpg", (0, 0, 0)).read_bytes(),
+            }
+        },
+    }
+    mallory = browser.new_context(viewport=VIEWPORTS[size], base_url=app.url, locale="en-US")
+    stranger = browser.new_context(base_url=app.url)
+    try:
+        page = mallory.new_page()
+        register(page, new_email(), name="Mallory")
+        for request in (mallory.request, stranger.request):
+            response = request.post("/_upload", **upload)
+            assert response.status < 500
+    finally:
+        mallory.close()
+        stranger.close()
+
+    # The victim's tab was left alone (no redirect sent to it), and after a
+    # reload the draft holds only the victim's photo; the victim can still add one.
+    expect(ui).to_have_url(re.compile(r"/sell\?draft=\d+$"))
+    expect(previews).to_have_count(1)
+    ui.reload()
+    expect(previews).to_have_count(1)
+    ui.get_by_test_id("sell-photos").set_input_files(str(photo(tmp_path, "mine.png", (1, 200, 1))))
+    expect(previews).to_have_count(2)

@@ -62,6 +62,15 @@ def test_create_admin_reads_the_password_from_stdin(db, monkeypatch, capsys):
     assert verify_password("a-long-admin-password", user.password_hash)
 
 
+def test_create_admin_hashes_outside_the_write_turn(db, monkeypatch, password_work):
+    for name in ("Boss", "Promoted"):  # a new account, then the same one promoted again
+        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-admin-password\n"))
+        args = ["create-admin", "--email", "boss@example.org", "--name", name, "--password-stdin"]
+        assert cli.main(args) == 0
+    assert [kind for kind, _ in password_work.runs] == ["hash", "hash"]
+    assert password_work.under_the_write_turn == []
+
+
 def test_create_admin_refuses_a_short_password(db, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code = cli.main(["create-admin", "--email", "a@b.org", "--name", "A", "--password-stdin"])

@@ -3,14 +3,20 @@
 import dataclasses
 
 import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from marketplace_app import client_address
 from marketplace_app.api import routes
 from marketplace_app.api.routes import make_api
 from marketplace_app.db import read_session, write_session
-from marketplace_app.models import User
+from marketplace_app.models import AuthSession, User
 from marketplace_app.services import accounts, auth_sessions
 from marketplace_app.settings import settings
+from marketplace_app.upload_sessions import upload_session
 
 ORIGIN = {"Origin": settings.public_origin}
 
@@ -46,6 +52,68 @@ def test_a_ticket_becomes_an_httponly_lax_cookie_once(client, user_id):
         assert auth_sessions.session_user(s, token)[0].id == user_id
     again = client.post("/api/session", json={"ticket": ticket}, headers=ORIGIN)
     assert again.status_code == 401
+
+
+def _other_user() -> int:
+    with write_session() as s:
+        user = accounts.register(
+            s, name="Other", contact="other@example.com", password="password-456", locale="zh-CN"
+        )
+        s.flush()
+        return user.id
+
+
+def _locale_of(user_id: int) -> str:
+    with read_session() as s:
+        return s.get(User, user_id).locale
+
+
+@pytest.mark.parametrize("same_user", [True, False], ids=["same user", "another user"])
+def test_logging_in_over_a_session_ends_the_old_one(client, user_id, same_user):
+    old = client.post("/api/session", json={"ticket": _ticket(user_id)}, headers=ORIGIN).cookies[
+        "mp_session"
+    ]
+    # A refused ticket leaves the browser's session as it was.
+    assert (
+        client.post("/api/session", json={"ticket": "made-up"}, headers=ORIGIN).status_code == 401
+    )
+    with read_session() as s:
+        assert auth_sessions.session_user(s, old)[0].id == user_id
+
+    second = user_id if same_user else _other_user()
+    response = client.post("/api/session", json={"ticket": _ticket(second)}, headers=ORIGIN)
+    assert response.status_code == 200
+    new = response.cookies["mp_session"]
+    assert new != old
+    with read_session() as s:
+        assert auth_sessions.session_user(s, old) is None
+        assert auth_sessions.session_user(s, new)[0].id == second
+
+    # Replaying the old cookie authenticates nobody: the language is not saved to the account.
+    replay = TestClient(make_api(), base_url=settings.public_url)
+    replay.cookies.set("mp_session", old)
+    assert replay.get("/api/locale", params={"to": "en"}, follow_redirects=False).status_code == 303
+    assert _locale_of(user_id) == "zh-CN"
+    replay.cookies.set("mp_session", new)
+    replay.get("/api/locale", params={"to": "en"}, follow_redirects=False)
+    assert _locale_of(second) == "en"
+
+
+@pytest.mark.parametrize(("hops", "expected"), [(0, "testclient"), (1, "203.0.113.7")])
+def test_the_session_keeps_the_client_address_behind_trusted_proxies(
+    client, user_id, monkeypatch, hops, expected
+):
+    monkeypatch.setattr(
+        client_address, "settings", dataclasses.replace(settings, trusted_proxy_hops=hops)
+    )
+    response = client.post(
+        "/api/session",
+        json={"ticket": _ticket(user_id)},
+        headers={**ORIGIN, "X-Forwarded-For": "6.6.6.6, 203.0.113.7"},
+    )
+    assert response.status_code == 200
+    with read_session() as s:
+        assert s.exec(select(AuthSession.ip)).one() == expected
 
 
 def test_a_foreign_origin_is_refused(client, user_id):
@@ -157,3 +225,23 @@ def test_oversized_or_unsized_uploads_are_refused_before_reading(client):
         yield b"x"
 
     assert client.post("/_upload", content=chunks()).status_code == 411
+
+
+def test_an_upload_request_lends_its_session_cookie_to_its_handler(db):
+    """The app's middleware notes the upload's own cookie for the tab it names, while it runs."""
+    seen = []
+
+    async def reflex_upload_route(request):  # stands in for Reflex's own /_upload route
+        seen.append(upload_session(request.headers["reflex-client-token"]))
+        return PlainTextResponse("ok")
+
+    api = make_api()
+    api.mount("", Starlette(routes=[Route("/_upload", reflex_upload_route, methods=["POST"])]))
+    browser = TestClient(api, base_url=settings.public_url)
+    browser.cookies.set("mp_session", "the-session-id")
+    tab = {"Reflex-Client-Token": "tab-1"}
+    assert browser.post("/_upload", headers=tab, content=b"x").status_code == 200
+    browser.cookies.clear()
+    assert browser.post("/_upload", headers=tab, content=b"x").status_code == 200
+    assert seen == ["the-session-id", None]
+    assert upload_session("tab-1") is None  # forgotten once the request is over

@@ -34,16 +34,18 @@ def make_user(session: Session, name: str = "Ann", email: str | None = "", **kw)
     return user
 
 
+def in_session(session: Session):
+    """A transaction factory handing out ``session`` itself (for a read and a write step)."""
+    return lambda: nullcontext(session)
+
+
 def log_in_here(session: Session, *, contact: str, password: str, ip: str = "") -> User:
     """Log in through :func:`auth_sessions.log_in` with both steps in ``session``.
 
     Returns:
         The user the issued login ticket belongs to.
     """
-
-    def here():
-        return nullcontext(session)
-
+    here = in_session(session)
     ticket = auth_sessions.log_in(here, here, contact=contact, password=password, ip=ip)
     user_id = session.exec(
         select(LoginTicket.user_id).where(LoginTicket.ticket_hash == token_hash(ticket))

@@ -10,7 +10,7 @@ from marketplace_app.models import AuditEntry
 from marketplace_app.services import audit, roles
 from marketplace_app.services.audit import AuditFilter
 from marketplace_app.services.errors import PermissionDenied, ValidationFailed
-from tests.unit.services.conftest import make_user
+from tests.unit.services.conftest import in_session, make_user
 
 
 @pytest.fixture
@@ -104,7 +104,10 @@ def test_role_changes_are_audited(session, log):
         "Admin",
         "Helps",
     )
-    made = roles.create_admin(session, name="Root", email="root@x.town", password="long-password")
+    here = in_session(session)
+    made = roles.create_admin(
+        here, here, name="Root", email="root@x.town", password="long-password"
+    )
     rows, _ = audit.entries(session, admin.id, AuditFilter(action="role.admin_created"))
     assert made.id in [r.target_id for r in rows]
 

@@ -21,11 +21,11 @@ from marketplace_app.models import (
     User,
 )
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import accounts, auth_sessions, passwords
+from marketplace_app.services import accounts, auth_sessions, passwords, throttle
 from marketplace_app.services.errors import NotFound, Throttled, ValidationFailed
 from marketplace_app.services.security import token_hash
 from marketplace_app.settings import settings
-from tests.unit.services.conftest import log_in_here, make_user
+from tests.unit.services.conftest import in_session, log_in_here, make_user
 
 PASSWORD = "s3cret-pass"
 CURRENT_PREFIX = (
@@ -47,6 +47,11 @@ def fields_of(call) -> dict[str, str]:
         call()
     assert caught.value.key == "error.validation"
     return caught.value.fields
+
+
+def change_password(session, user_id: int, current: str, new: str, ip: str = "") -> str:
+    here = in_session(session)
+    return auth_sessions.change_password(here, here, user_id, current=current, new=new, ip=ip)
 
 
 def new_session(session, user_id: int) -> str:
@@ -103,7 +108,7 @@ def test_login_rehashes_an_old_hash(session):
 
 def test_account_throttle_refuses_even_the_right_password(session):
     register(session)
-    for i in range(auth_sessions.ACCOUNT_MAX_FAILURES):
+    for i in range(throttle.LOGIN.per_account):
         fields_of(lambda i=i: login(session, password=f"wrong-{i}", ip=f"198.51.100.{i}"))
     for password in (PASSWORD, "wrong-again"):
         with pytest.raises(Throttled) as caught:
@@ -112,7 +117,7 @@ def test_account_throttle_refuses_even_the_right_password(session):
         assert caught.value.minutes == 15
         assert caught.value.params == {"minutes": 15}
     # Refused before the password check, and not counted.
-    assert len(session.exec(select(LoginAttempt)).all()) == auth_sessions.ACCOUNT_MAX_FAILURES
+    assert len(session.exec(select(LoginAttempt)).all()) == throttle.LOGIN.per_account
 
     # Once the failures age out of the window, the right password works again.
     session.exec(update(LoginAttempt).values(at=utcnow() - timedelta(minutes=16)))
@@ -133,10 +138,10 @@ def test_throttle_minutes_count_down_to_the_oldest_counted_failure(session):
 
 def test_a_successful_login_restarts_the_account_count(session):
     register(session)
-    for _ in range(auth_sessions.ACCOUNT_MAX_FAILURES - 1):
+    for _ in range(throttle.LOGIN.per_account - 1):
         fields_of(lambda: login(session, password="wrong-pass"))
     login(session)
-    for _ in range(auth_sessions.ACCOUNT_MAX_FAILURES - 1):
+    for _ in range(throttle.LOGIN.per_account - 1):
         fields_of(lambda: login(session, password="wrong-pass"))
     assert login(session).email == "ann@example.com"
 
@@ -145,7 +150,7 @@ def test_ip_throttle(session):
     register(session)
     now = utcnow()
     ip = "203.0.113.9"
-    for i in range(auth_sessions.IP_MAX_FAILURES):
+    for i in range(throttle.LOGIN.per_ip):
         ago = timedelta(minutes=10) if i == 0 else timedelta(minutes=2)
         session.add(LoginAttempt(account=f"guess{i}@example.com", ip=ip, at=now - ago))
     session.flush()
@@ -204,7 +209,7 @@ def test_check_credentials_writes_nothing(session):
 def test_a_refused_login_is_committed_before_it_is_reported(db):
     with write_session() as s:
         register(s)
-    for i in range(auth_sessions.ACCOUNT_MAX_FAILURES):
+    for i in range(throttle.LOGIN.per_account):
         with pytest.raises(ValidationFailed):
             auth_sessions.log_in(
                 read_session, write_session, contact="ann@example.com", password=f"no-{i}", ip=""
@@ -215,7 +220,7 @@ def test_a_refused_login_is_committed_before_it_is_reported(db):
         )
     with read_session() as s:
         attempts = s.exec(select(LoginAttempt)).all()
-        assert [a.success for a in attempts] == [False] * auth_sessions.ACCOUNT_MAX_FAILURES
+        assert [a.success for a in attempts] == [False] * throttle.LOGIN.per_account
         assert s.exec(select(LoginTicket)).all() == []
 
 
@@ -227,12 +232,12 @@ def test_record_login_checks_the_throttle_again(session):
     )
     assert check.ok
     now = utcnow()
-    for _ in range(auth_sessions.ACCOUNT_MAX_FAILURES):
+    for _ in range(throttle.LOGIN.per_account):
         session.add(LoginAttempt(account="ann@example.com", ip="", at=now))
     session.flush()
     with pytest.raises(Throttled):
         auth_sessions.record_login(session, check)
-    assert len(session.exec(select(LoginAttempt)).all()) == auth_sessions.ACCOUNT_MAX_FAILURES
+    assert len(session.exec(select(LoginAttempt)).all()) == throttle.LOGIN.per_account
     assert session.exec(select(LoginTicket)).all() == []
 
 
@@ -245,17 +250,22 @@ def test_a_password_change_or_deletion_after_the_check_refuses_the_login(session
         )
 
     before_change = check()
-    ticket = auth_sessions.change_password(session, user.id, current=PASSWORD, new="other-pass")
+    ticket = change_password(session, user.id, PASSWORD, "other-pass")
     assert auth_sessions.record_login(session, before_change) is None
     assert session.exec(select(LoginTicket)).one().ticket_hash == token_hash(ticket)
 
-    auth_sessions.change_password(session, user.id, current="other-pass", new=PASSWORD)
+    change_password(session, user.id, "other-pass", PASSWORD)
     before_delete = check()
     user.deleted_at = utcnow()
     session.add(user)
     assert auth_sessions.record_login(session, before_delete) is None
     attempts = session.exec(select(LoginAttempt).order_by(LoginAttempt.id)).all()
-    assert [a.success for a in attempts] == [False, False]
+    assert [(a.action, a.success) for a in attempts] == [
+        ("password", True),
+        ("login", False),
+        ("password", True),
+        ("login", False),
+    ]
 
 
 def test_a_rehash_does_not_overwrite_a_hash_changed_meanwhile(session):
@@ -443,7 +453,7 @@ def test_last_seen_is_touched_at_most_every_five_minutes(session):
 def test_change_password_ends_every_other_session(session):
     user = register(session)
     phone, laptop = new_session(session, user.id), new_session(session, user.id)
-    ticket = auth_sessions.change_password(session, user.id, current=PASSWORD, new="brand-new-pass")
+    ticket = change_password(session, user.id, PASSWORD, "brand-new-pass")
     assert auth_sessions.user_for_session(session, phone) is None
     assert auth_sessions.user_for_session(session, laptop) is None
     token = auth_sessions.redeem_login_ticket(session, ticket, user_agent="", ip="")
@@ -454,14 +464,71 @@ def test_change_password_ends_every_other_session(session):
 
 def test_change_password_validation(session):
     user = register(session)
-    assert fields_of(
-        lambda: auth_sessions.change_password(session, user.id, current="wrong-pass", new="short")
-    ) == {"current": "error.password_wrong", "new": "error.password_too_short"}
-    assert fields_of(
-        lambda: auth_sessions.change_password(session, user.id, current=PASSWORD, new="n" * 129)
-    ) == {"new": "error.password_too_long"}
+    assert fields_of(lambda: change_password(session, user.id, "wrong-pass", "short")) == {
+        "current": "error.password_wrong",
+        "new": "error.password_too_short",
+    }
+    assert fields_of(lambda: change_password(session, user.id, PASSWORD, "n" * 129)) == {
+        "new": "error.password_too_long"
+    }
     with pytest.raises(NotFound):
-        auth_sessions.change_password(session, 999, current=PASSWORD, new="brand-new-pass")
+        change_password(session, 999, PASSWORD, "brand-new-pass")
+
+
+def test_wrong_current_passwords_are_throttled_per_account(session):
+    user = register(session)
+    for i in range(throttle.PASSWORD_CHANGE.per_account - 1):
+        fields_of(lambda i=i: change_password(session, user.id, "wrong-pass", "brand-new", f"{i}"))
+    # The right password restarts the account's count (and the change goes through).
+    change_password(session, user.id, PASSWORD, "brand-new-pass")
+    for i in range(throttle.PASSWORD_CHANGE.per_account):
+        fields_of(lambda i=i: change_password(session, user.id, "wrong-pass", "x-new-pass", f"{i}"))
+    with pytest.raises(Throttled) as caught:
+        change_password(session, user.id, "brand-new-pass", "x-new-pass", "192.0.2.50")
+    assert (caught.value.key, caught.value.minutes) == ("error.password_throttled", 15)
+    # A refused try is not counted, and changed nothing.
+    attempts = session.exec(
+        select(LoginAttempt).where(LoginAttempt.action == "password").order_by(LoginAttempt.id)
+    ).all()
+    assert [a.success for a in attempts] == [False] * 4 + [True] + [False] * 5
+    assert {a.account for a in attempts} == {str(user.id)}
+    assert login(session, password="brand-new-pass").id == user.id
+
+
+def test_wrong_current_passwords_are_throttled_per_address(session):
+    ip = "203.0.113.77"
+    now = utcnow()
+    session.add_all(
+        LoginAttempt(action="password", account=f"{n}", ip=ip, at=now)
+        for n in range(throttle.PASSWORD_CHANGE.per_ip)
+    )
+    user = register(session)
+    with pytest.raises(Throttled) as caught:
+        change_password(session, user.id, PASSWORD, "brand-new-pass", ip)
+    assert caught.value.key == "error.password_throttled_ip"
+    assert change_password(session, user.id, PASSWORD, "brand-new-pass", "203.0.113.78")
+
+
+def test_a_refused_password_change_is_committed_before_it_is_reported(db):
+    with write_session() as s:
+        user_id = register(s).id
+    with pytest.raises(ValidationFailed):
+        auth_sessions.change_password(
+            read_session, write_session, user_id, current="wrong-pass", new="brand-new", ip=""
+        )
+    with read_session() as s:
+        attempts = s.exec(select(LoginAttempt)).all()
+        assert [(a.action, a.success) for a in attempts] == [("password", False)]
+
+
+def test_a_password_change_checked_before_another_change_is_refused(session):
+    user = register(session)
+    check = auth_sessions.check_password_change(
+        session, user.id, current=PASSWORD, new="first-new-pass", ip=""
+    )
+    change_password(session, user.id, PASSWORD, "other-new-pass")
+    assert auth_sessions.record_password_change(session, check) is None
+    assert login(session, password="other-new-pass").id == user.id
 
 
 # --- pruning ----------------------------------------------------------------------------

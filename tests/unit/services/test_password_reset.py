@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from marketplace_app.db import write_session
+from marketplace_app.db import read_session, write_session
 from marketplace_app.models import AuthSession, OutboxEmail, PasswordResetToken
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import accounts, auth_sessions, notifications, password_reset
 from marketplace_app.services.errors import ValidationFailed
 from marketplace_app.services.security import token_hash
 from marketplace_app.settings import settings
-from tests.unit.services.conftest import NO_LOGIN_HASH, log_in_here, make_user
+from tests.unit.services.conftest import NO_LOGIN_HASH, in_session, log_in_here, make_user
 
 LINK = re.compile(r"/reset-password\?token=([A-Za-z0-9_-]+)")
 
@@ -27,6 +27,11 @@ def fields_of(call) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
         call()
     return caught.value.fields
+
+
+def reset_here(session, token: str, new_password: str) -> None:
+    here = in_session(session)
+    password_reset.reset_password(here, here, token=token, new_password=new_password)
 
 
 def token_from(text: str) -> str:
@@ -56,21 +61,20 @@ def test_reset_end_to_end_through_smtp(db, smtp_server):
     assert f"{settings.public_url}/reset-password?token=" in body
     token = token_from(body)
 
-    with write_session() as s:
-        assert fields_of(
-            lambda: password_reset.reset_password(s, token=token, new_password="short")
-        ) == {"password": "error.password_too_short"}
-    with write_session() as s:  # a refused password leaves the link usable
-        password_reset.reset_password(s, token=token, new_password="new-password")
+    def reset(password: str) -> None:
+        password_reset.reset_password(
+            read_session, write_session, token=token, new_password=password
+        )
+
+    assert fields_of(lambda: reset("short")) == {"password": "error.password_too_short"}
+    reset("new-password")  # a refused password left the link usable
     with write_session() as s:
         assert (
             log_in_here(s, contact="ann@example.com", password="new-password", ip="127.0.0.1").id
             == user.id
         )
         assert auth_sessions.user_for_session(s, old_session) is None
-        assert fields_of(
-            lambda: password_reset.reset_password(s, token=token, new_password="third-password")
-        ) == {"_form": "error.reset_link_invalid"}
+    assert fields_of(lambda: reset("third-password")) == {"_form": "error.reset_link_invalid"}
     with write_session() as s:
         assert (
             log_in_here(s, contact="ann@example.com", password="new-password", ip="127.0.0.1").id
@@ -119,14 +123,7 @@ def test_expired_unknown_and_used_links_are_refused(session):
     session.exec(update(PasswordResetToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     invalid = {"_form": "error.reset_link_invalid"}
     for bad in (token, "", "made-up", "x" * 5000):
-        assert (
-            fields_of(
-                lambda bad=bad: password_reset.reset_password(
-                    session, token=bad, new_password="new-password"
-                )
-            )
-            == invalid
-        )
+        assert fields_of(lambda bad=bad: reset_here(session, bad, "new-password")) == invalid
     session.refresh(user)
     assert user.password_hash == NO_LOGIN_HASH  # unchanged
 
@@ -141,12 +138,12 @@ def test_reset_ends_sessions_and_spends_other_links(session):
         token_from(r.body_text)
         for r in session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all()
     )
-    password_reset.reset_password(session, token=second, new_password="new-password")
+    reset_here(session, second, "new-password")
     assert auth_sessions.user_for_session(session, token_a) is None
     assert session.exec(select(AuthSession)).one().revoked_at is not None
-    assert fields_of(
-        lambda: password_reset.reset_password(session, token=first, new_password="other-password")
-    ) == {"_form": "error.reset_link_invalid"}
+    assert fields_of(lambda: reset_here(session, first, "other-password")) == {
+        "_form": "error.reset_link_invalid"
+    }
     assert (
         log_in_here(session, contact="ann@example.com", password="new-password", ip="").id
         == user.id

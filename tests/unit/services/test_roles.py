@@ -12,7 +12,7 @@ from marketplace_app.models import AuditEntry, Shop, ShopMember, User
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import accounts, auth_sessions, roles
 from marketplace_app.services.errors import NotFound, PermissionDenied, ValidationFailed
-from tests.unit.services.conftest import log_in_here, make_user
+from tests.unit.services.conftest import in_session, log_in_here, make_user
 
 PASSWORD = "s3cret-pass"
 
@@ -171,14 +171,17 @@ def test_the_last_admin_cannot_step_down(session):
     assert admin.role == "user"
 
 
+def create_admin(session, name: str, email: str, password: str) -> User:
+    here = in_session(session)
+    return roles.create_admin(here, here, name=name, email=email, password=password)
+
+
 def test_create_admin_new_and_existing(session):
-    admin = roles.create_admin(
-        session, name="Root", email="Root@Example.com", password="admin-pass"
-    )
+    admin = create_admin(session, name="Root", email="Root@Example.com", password="admin-pass")
     assert (admin.email, admin.role) == ("root@example.com", "admin")
     ann = register(session)
     token = new_session(session, ann.id)
-    promoted = roles.create_admin(
+    promoted = create_admin(
         session, name="ignored", email="ann@example.com", password="new-admin-pass"
     )
     assert promoted.id == ann.id
@@ -191,7 +194,7 @@ def test_create_admin_new_and_existing(session):
         (None, "role.admin_created", ann.id),
     ]
     assert fields_of(
-        lambda: roles.create_admin(session, name="", email="+8613800138000", password="x")
+        lambda: create_admin(session, name="", email="+8613800138000", password="x")
     ) == {
         "name": "error.name_required",
         "email": "error.email_invalid",

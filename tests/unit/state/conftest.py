@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+import uuid
 
 import pytest
 import reflex as rx
@@ -10,22 +11,40 @@ from reflex.istate.data import RouterData
 import marketplace_app.marketplace_app  # noqa: F401  (registers pages and states)
 from marketplace_app.db import write_session
 from marketplace_app.services import accounts, auth_sessions
+from marketplace_app.state.guard import GUARD_ATTR, session_token
+from marketplace_app.upload_sessions import UploadSessions
+from marketplace_app.web import SESSION_COOKIE
 
 
 @pytest.fixture
 def make_state():
-    """make_state(StateClass, token=None, path="/", query="") -> a state instance."""
+    """make_state(StateClass, token=None, path="/", query="") -> a state instance.
 
-    def build(state_cls, token: str | None = None, path: str = "/", query: str = ""):
+    ``token`` is the session cookie the tab's websocket carried; ``ip`` and
+    ``forwarded_for`` its peer address and X-Forwarded-For header. Each state
+    gets a client token of its own.
+    """
+
+    def build(
+        state_cls,
+        token: str | None = None,
+        path: str = "/",
+        query: str = "",
+        ip: str = "127.0.0.1",
+        forwarded_for: str | None = None,
+    ):
         root = rx.State(_reflex_internal_init=True)
         headers = {"cookie": f"mp_session={token}"} if token else {}
+        if forwarded_for is not None:
+            headers["x-forwarded-for"] = forwarded_for
         as_path = path + (f"?{query}" if query else "")
         root.router = RouterData.from_router_data(
             {
                 "headers": {"origin": "http://127.0.0.1:3000", **headers},
                 "pathname": path,
                 "asPath": as_path,
-                "ip": "127.0.0.1",
+                "ip": ip,
+                "token": uuid.uuid4().hex,
             }
         )
         return root.get_substate(state_cls.get_full_name().split("."))
@@ -33,8 +52,29 @@ def make_state():
     return build
 
 
+_TAB_COOKIE = object()
+
+
 def call(state, name: str, *args):
-    """Run one handler to completion; returns what it returned or yielded last."""
+    """Run one handler to completion; returns what it returned or yielded last.
+
+    An upload handler runs as a browser runs it: inside an upload request
+    carrying the tab's own session cookie (see :func:`call_upload`).
+    """
+    return asyncio.run(_run(state, name, args, _TAB_COOKIE))
+
+
+def call_upload(state, name: str, *args, cookie: str | None):
+    """Run an upload handler inside an ``/_upload`` request, as Reflex does.
+
+    The request goes through the app's real :class:`UploadSessions` middleware
+    with the state's client token and ``cookie`` as its session cookie (None:
+    no cookie), and the handler runs while the request is being handled.
+    """
+    return asyncio.run(_run(state, name, args, cookie))
+
+
+async def _run(state, name: str, args: tuple, cookie):
     fn = type(state).event_handlers[name].fn
 
     async def run():
@@ -46,7 +86,21 @@ def call(state, name: str, *args):
             return last
         return await result if inspect.isawaitable(result) else result
 
-    return asyncio.run(run())
+    if not str(getattr(fn, GUARD_ATTR, "")).startswith("upload:"):
+        return await run()
+    if cookie is _TAB_COOKIE:
+        cookie = session_token(state)
+    headers = [(b"reflex-client-token", state.router.session.client_token.encode())]
+    if cookie is not None:
+        headers.append((b"cookie", f"{SESSION_COOKIE}={cookie}".encode()))
+    outcome = {}
+
+    async def reflex_upload_route(scope, receive, send):
+        outcome["result"] = await run()
+
+    scope = {"type": "http", "method": "POST", "path": "/_upload", "headers": headers}
+    await UploadSessions(reflex_upload_route)(scope, None, None)
+    return outcome["result"]
 
 
 @pytest.fixture

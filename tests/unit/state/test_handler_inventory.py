@@ -6,6 +6,11 @@ guard it with ``@login_required``.
 """
 
 import reflex as rx
+from reflex_base.event import (
+    resolve_upload_chunk_handler_param,
+    resolve_upload_handler_param,
+)
+from reflex_base.utils.exceptions import UploadValueError
 
 import marketplace_app.marketplace_app  # noqa: F401  (registers every page and state)
 from marketplace_app.state.guard import GUARD_ATTR
@@ -84,8 +89,33 @@ def test_every_handler_is_public_by_decision_or_guarded():
         guard = getattr(handler.fn, GUARD_ATTR, None)
         if guard == "public":
             public_marked.add(qualified)
-        elif guard is None or not (guard == "login" or guard.startswith("role:")):
+        elif (
+            guard is None
+            or guard.removeprefix("upload:") != "login"
+            and not (guard.removeprefix("upload:").startswith("role:"))
+        ):
             unguarded.append(qualified)
     assert unguarded == [], f"handlers with neither @public nor @login_required: {unguarded}"
     added, gone = sorted(public_marked - PUBLIC), sorted(PUBLIC - public_marked)
     assert public_marked == PUBLIC, f"public handlers changed: new {added}, gone {gone}"
+
+
+def test_upload_handlers_take_the_user_from_the_upload_request():
+    # Reflex runs an upload handler with the headers the tab's websocket sent
+    # at connect time; only the upload guard looks at the upload's own cookie.
+    uploads, wrong = [], []
+    for qualified, _, handler in _handlers():
+        resolve = (
+            resolve_upload_chunk_handler_param
+            if handler.is_background
+            else resolve_upload_handler_param
+        )
+        try:
+            resolve(handler)
+        except UploadValueError:
+            continue
+        uploads.append(qualified)
+        if not str(getattr(handler.fn, GUARD_ATTR, "")).startswith("upload:"):
+            wrong.append(qualified)
+    assert "SellState.upload_photos" in uploads and len(uploads) >= 8
+    assert wrong == [], f"upload handlers without @login_required(upload=True): {wrong}"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlmodel import select
 
 from marketplace_app.db import read_session, write_session
 from marketplace_app.i18n import translate
 from marketplace_app.models import BlockedTerm, Category, Listing, ListingImage
-from marketplace_app.services import listing_images, listings
+from marketplace_app.services import auth_sessions, listing_images, listings
 from marketplace_app.settings import settings
 from marketplace_app.state.my_listings import MyListingsState
 from marketplace_app.state.sell import SellState
 from tests.unit.media_helpers import image, temp_media, upload
-from tests.unit.state.conftest import call, redirect_target
+from tests.unit.state.conftest import call, call_upload, redirect_target
 
 FULL_FORM = {
     "title": "Blue bicycle",
@@ -81,12 +83,69 @@ def sell_form(make_state, token, query: str = "", path: str = "/sell") -> SellSt
 def test_logged_out_visitors_are_sent_to_log_in(make_state, db):
     state = make_state(SellState, token=None, path="/sell")
     assert redirect_target(call(state, "load")) == "/login?next=%2Fsell"
-    assert redirect_target(call(state, "upload_photos", [upload(image())])) is not None
+    assert call(state, "upload_photos", [upload(image())]) is None  # refused: nothing at all
     assert redirect_target(call(state, "submit", FULL_FORM)) is not None
     with read_session() as s:
         assert s.exec(select(Listing)).all() == []
     mine = make_state(MyListingsState, token=None, path="/my/listings")
     assert redirect_target(call(mine, "load")) == "/login?next=%2Fmy%2Flistings"
+
+
+# -- who is uploading: the upload request's own session cookie
+
+
+def _photos_stored(media_dir) -> int:
+    with read_session() as s:
+        rows = len(s.exec(select(ListingImage)).all())
+    return rows + (len(list(media_dir.iterdir())) if media_dir.exists() else 0)
+
+
+def test_an_upload_without_the_session_cookie_is_refused(make_state, login_as, sports, media_dir):
+    # The tab's websocket still carries a live session, but the upload request
+    # itself has none (the browser logged out, or someone else holds the tab's token).
+    _, token = login_as("seller@example.com")
+    state = sell_form(make_state, token)
+    assert call_upload(state, "upload_photos", [upload(image())], cookie=None) is None
+    assert state._listing_id == 0 and state.photos == [] and not state.uploading
+    assert _photos_stored(media_dir) == 0
+
+
+def test_an_upload_with_a_logged_out_session_is_refused(make_state, login_as, sports, media_dir):
+    _, token = login_as("seller@example.com")
+    state = sell_form(make_state, token)
+    with write_session() as s:
+        auth_sessions.end_session(s, token)
+    assert call_upload(state, "upload_photos", [upload(image())], cookie=token) is None
+    assert state._listing_id == 0 and _photos_stored(media_dir) == 0
+
+
+def test_another_users_upload_to_this_tab_is_refused(make_state, login_as, sports, media_dir):
+    # Mallory knows the victim tab's client token and uploads to it with her own cookie.
+    victim_id, victim = login_as("seller@example.com")
+    _, mallory = login_as("mallory@example.com")
+    state = sell_form(make_state, victim)
+    call(state, "upload_photos", [upload(image())])  # the victim's own photo
+    draft, before = state._listing_id, image_ids(state._listing_id)
+    assert len(before) == 1
+    for cookie in (mallory, None):
+        # Refused without a word: a redirect would go to the victim's tab.
+        photos = [upload(image(colour=(9, 0, 0)))]
+        assert call_upload(state, "upload_photos", photos, cookie=cookie) is None
+    assert image_ids(draft) == before and len(state.photos) == 1
+    assert listing(draft).seller_id == victim_id
+
+
+def test_an_upload_handler_called_without_an_upload_is_refused(make_state, login_as, sports):
+    # Over the websocket, by name, with no upload request in flight for the tab.
+    _, token = login_as("seller@example.com")
+    state = sell_form(make_state, token)
+    fn = type(state).event_handlers["upload_photos"].fn
+
+    async def run():
+        return [item async for item in fn(state, [upload(image())])]
+
+    assert asyncio.run(run()) == []
+    assert state._listing_id == 0 and not state.uploading
 
 
 # -- the form
