@@ -2144,6 +2144,7 @@ class _Seeder:
         self.seed = seed
         self.now = utcnow()
         self.stored_keys: list[str] = []
+        self.hashes: dict[str, str] = {}
         self.summary = DemoSummary()
 
     # -- pictures first: no transaction is open while they are drawn and encoded
@@ -2245,15 +2246,13 @@ class _Seeder:
         self.session.flush()
         return {slug: c.id for slug, c in existing.items() if c.id is not None}
 
+    def hash_passwords(self) -> None:
+        """Hash the demo passwords before the first statement: never under the write lock."""
+        passwords = {password for _, _, password, _, _ in STAFF} | {RESIDENT_PASSWORD}
+        self.hashes = {password: hash_password(password) for password in passwords}
+
     def users(self) -> dict[str, User]:
         rng = self.rng
-        hashes: dict[str, str] = {}
-
-        def hashed(password: str) -> str:
-            if password not in hashes:
-                hashes[password] = hash_password(password)
-            return hashes[password]
-
         users: dict[str, User] = {}
 
         def add(
@@ -2270,7 +2269,7 @@ class _Seeder:
             users[email] = User(
                 name=name,
                 email=email,
-                password_hash=hashed(password),
+                password_hash=self.hashes[password],
                 role=role,
                 locale=locale,
                 bio=bio,
@@ -2617,8 +2616,9 @@ def _seed_blocked_terms(session: Session) -> None:
 def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
     """Fill the database with the demo town, in the caller's transaction.
 
-    Pictures are drawn and stored before the first statement, so on SQLite
-    the write lock is held only while the rows are written. If anything fails
+    Pictures are drawn and stored, and the passwords hashed, before the first
+    statement, so on SQLite the write lock is held only while the rows are
+    written. If anything fails
     the stored pictures are deleted again and the error propagates (the
     caller's transaction rolls back).
 
@@ -2636,6 +2636,7 @@ def seed_demo(session: Session, *, seed: int = DEFAULT_SEED) -> DemoSummary:
     try:
         plans = seeder.plan_listings()
         pictures, logos = seeder.draw_pictures(plans)
+        seeder.hash_passwords()
         seeder.check_free()
         categories = seeder.categories()
         users = seeder.users()
