@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Column, Index, Integer, MetaData, String, inspect
+from alembic import command
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect
 from sqlmodel import SQLModel
 
 from marketplace_app import migrations
 from marketplace_app.db import get_engines
+from marketplace_app.models.catalog import LISTING_STATUSES
+from marketplace_app.models.types import utcnow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,3 +102,95 @@ def test_what_counts_as_the_search_index():
     assert not migrations.is_search_index("ix_listings_status_created_at", "index")
     assert not migrations.is_search_index("listing_search", "column")
     assert not migrations.is_search_index(None, "index")
+
+
+def _upgrade_to(url: str, revision: str) -> None:
+    config = migrations.alembic_config()
+    with get_engines(url)[1].connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def test_search_index_upgrade_keeps_only_searchable_listings(fresh_url):
+    """Rows of hidden listings leave the index; PostgreSQL's rows get the filter columns."""
+    _upgrade_to(fresh_url, "5ba7697f462e")  # the revision before
+    sqlite = fresh_url.startswith("sqlite")
+    now = utcnow().replace(tzinfo=None) if sqlite else utcnow()
+    ids = {}
+    with get_engines(fresh_url)[1].begin() as conn:
+        meta = MetaData()
+        users, categories, listings = (
+            Table(name, meta, autoload_with=conn) for name in ("users", "categories", "listings")
+        )
+        seller = conn.execute(
+            users.insert().values(
+                name="Sam",
+                email="sam@example.com",
+                password_hash="!",
+                role="user",
+                locale="en",
+                bio="",
+                district="",
+                created_at=now,
+                updated_at=now,
+                password_changed_at=now,
+            )
+        ).inserted_primary_key[0]
+        home = conn.execute(
+            categories.insert().values(slug="home", position=0, icon="tag")
+        ).inserted_primary_key[0]
+        for status in LISTING_STATUSES:
+            ids[status] = conn.execute(
+                listings.insert().values(
+                    seller_id=seller,
+                    kind="secondhand",
+                    category_id=home,
+                    title=f"Lamp {status}",
+                    description="",
+                    price_cents=100,
+                    negotiable=False,
+                    stock=1,
+                    status=status,
+                    district="",
+                    public_lat=1.5,
+                    public_lon=2.5,
+                    pickup=True,
+                    view_count=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
+        for status, listing_id in ids.items():  # the old index held every listing
+            if sqlite:
+                conn.exec_driver_sql(
+                    "INSERT INTO listing_search (rowid, title, body) VALUES (?, ?, '')",
+                    (listing_id, f"lamp {status}"),
+                )
+            else:
+                conn.exec_driver_sql(
+                    "INSERT INTO listing_search (listing_id, document) VALUES (%s, %s::tsvector)",
+                    (listing_id, f"'lamp':2A '{status}':3A"),
+                )
+
+    migrations.upgrade(fresh_url)
+
+    key = "rowid" if sqlite else "listing_id"
+    active, sold = ids["active"], ids["sold"]
+    with get_engines(fresh_url)[1].begin() as conn:
+        assert set(conn.exec_driver_sql(f"SELECT {key} FROM listing_search").scalars()) == {
+            active,
+            sold,
+        }
+        if sqlite:
+            return
+        mirrored = (
+            "SELECT listing_id, status, category_id, price_cents, public_lat FROM listing_search"
+        )
+        assert sorted(conn.exec_driver_sql(mirrored).all()) == [
+            (active, "active", home, 100, 1.5),
+            (sold, "sold", home, 100, 1.5),
+        ]
+        conn.exec_driver_sql("UPDATE listings SET price_cents = 60 WHERE id = %s", (active,))
+        price = "SELECT price_cents FROM listing_search WHERE listing_id = %s"
+        assert conn.exec_driver_sql(price, (active,)).scalar() == 60  # the trigger follows
