@@ -358,12 +358,25 @@ def _lat_values(conn: Connection, low: float, high: float) -> list[float] | None
     return [row[0] for row in rows]
 
 
-def _circle(conn: Connection, origin: tuple[float, float], radius_km: float) -> Circle | None:
-    """The (lat, lon_lo, lon_hi) rows of the points within ``radius_km``; None if too many."""
+def _circle(
+    conn: Connection,
+    origin: tuple[float, float],
+    radius_km: float,
+    within: Circle | None = None,
+) -> Circle | None:
+    """The (lat, lon_lo, lon_hi) rows of the points within ``radius_km``; None if too many.
+
+    ``within``, a circle of a larger radius around the same origin, already
+    holds every latitude this one needs: they are taken from it, not queried.
+    """
     lat0, lon0 = origin
     angle = radius_km / geo.EARTH_RADIUS_KM
     dlat = math.degrees(angle)
-    lats = _lat_values(conn, lat0 - dlat - 1e-9, lat0 + dlat + 1e-9)
+    low, high = lat0 - dlat - 1e-9, lat0 + dlat + 1e-9
+    if within is not None:
+        lats = [lat for lat, _lo, _hi in within if low <= lat <= high]
+    else:
+        lats = _lat_values(conn, low, high)
     if lats is None:
         return None
     phi0 = math.radians(lat0)
@@ -588,16 +601,14 @@ def _distance_search(
     ring = _first_ring(q, want, total)
     while True:
         if ring >= limit:
-            rows_circle = circle  # without a radius: None, every placed listing
+            rows = _positioned(conn, sql, circle)  # without a radius: every placed listing
             break
-        rows_circle = _circle(conn, q.origin, ring)
-        if rows_circle is None:
+        ring_circle = _circle(conn, q.origin, ring, within=circle)
+        rows = _positioned(conn, sql, ring_circle)  # None: every placed listing
+        if ring_circle is None or len(rows) >= want:
             break
-        found = _count_in_circle(conn, sql, rows_circle)
-        if found >= want:
-            break
-        ring = min(limit, ring * max(1.5, math.sqrt(want / max(found, 1)) * 1.2))
-    ids = _by_distance(q.origin, _positioned(conn, sql, rows_circle))
+        ring = min(limit, ring * max(1.5, math.sqrt(want / max(len(rows), 1)) * 1.2))
+    ids = _by_distance(q.origin, rows)
     if q.radius_km is None and len(ids) < end:
         ids += _unplaced(conn, sql, end - len(ids))
     return total, ids[offset:end]
@@ -731,19 +742,26 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     return SearchResult(total=int(total or 0), cards=_cards(session, ids, q.origin))
 
 
-# Cards for a page of ids: every listing column (so catalog.cards finds whatever
-# attribute it reads), the seller's and shop's names, then each cover photo.
-# Built once; compiled once.
+# Cards for a page of ids in one statement: every listing column (so
+# catalog.cards finds whatever attribute it reads), the seller's and shop's
+# names, and the cover photo (the lowest position). Built once; compiled once.
+_COVER = (
+    select(ListingImage.storage_key)
+    .where(ListingImage.listing_id == Listing.id)
+    .order_by(ListingImage.position)
+    .limit(1)
+    .scalar_subquery()
+)
 _CARD_ROWS = (
-    select(*Listing.__table__.c, User.name.label("seller_name"), Shop.name.label("shop_name"))
+    select(
+        *Listing.__table__.c,
+        User.name.label("seller_name"),
+        Shop.name.label("shop_name"),
+        _COVER.label("cover_key"),
+    )
     .join(User, User.id == Listing.seller_id)
     .outerjoin(Shop, Shop.id == Listing.shop_id)
     .where(Listing.id.in_(bindparam("ids", expanding=True)))
-)
-_COVERS = (
-    select(ListingImage.listing_id, ListingImage.storage_key)
-    .where(ListingImage.listing_id.in_(bindparam("ids", expanding=True)))
-    .order_by(ListingImage.listing_id, ListingImage.position.desc())
 )
 
 
@@ -753,13 +771,9 @@ def _cards(
     """Cards for ``ids`` in that order, with distances from ``origin``."""
     if not ids:
         return []
-    conn = session.connection()
-    by_id = {row.id: row for row in conn.execute(_CARD_ROWS, {"ids": ids})}
-    covers = dict(conn.execute(_COVERS, {"ids": ids}).all())  # lowest position wins
+    by_id = {row.id: row for row in session.connection().execute(_CARD_ROWS, {"ids": ids})}
     ordered = [by_id[i] for i in ids if i in by_id]
-    cards = catalog.cards(
-        [(row, covers.get(row.id), row.seller_name, row.shop_name) for row in ordered]
-    )
+    cards = catalog.cards([(row, row.cover_key, row.seller_name, row.shop_name) for row in ordered])
     if origin is None:
         return cards
     out = []

@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 from datasets import catalog_script
 from marketplace_app import migrations
 from marketplace_app.db import get_engines, write_session_for
-from marketplace_app.models import Category, Listing, User
+from marketplace_app.models import Category, Listing, ListingImage, User
 from marketplace_app.models.catalog import LISTING_STATUSES
 from marketplace_app.models.types import utcnow
 from marketplace_app.services import (
@@ -563,6 +563,23 @@ def test_listings_without_a_position(small):
         small.session, search.SearchQuery(text="lamp", sort="distance", origin=ORIGIN)
     )
     assert [c.title for c in result.cards] == ["Placed lamp", "Nowhere lamp"]
+
+
+def test_cards_carry_the_first_photo_and_the_sellers_name(small):
+    framed = small.add("Framed print")
+    small.add("Bare print")
+    small.session.add_all(
+        [
+            ListingImage(listing_id=framed.id, position=1, storage_key="b" * 24, width=1, height=1),
+            ListingImage(listing_id=framed.id, position=0, storage_key="a" * 24, width=1, height=1),
+        ]
+    )
+    small.session.flush()
+    result = search.search(small.session, search.SearchQuery(text="print", sort="newest"))
+    assert [(c.title, c.cover_key, c.seller_name) for c in result.cards] == [
+        ("Bare print", None, "Sam"),
+        ("Framed print", "a" * 24, "Sam"),
+    ]
 
 
 def test_similar(small):
