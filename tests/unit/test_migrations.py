@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect
 from sqlmodel import SQLModel
 
@@ -104,6 +105,9 @@ def test_what_counts_as_the_search_index():
     assert not migrations.is_search_index(None, "index")
 
 
+SEARCHABLE_ONLY = "9c4e2a7d1f36"  # the revision that keeps only searchable listings indexed
+
+
 def _upgrade_to(url: str, revision: str) -> None:
     config = migrations.alembic_config()
     with get_engines(url)[1].connect() as connection:
@@ -114,7 +118,8 @@ def _upgrade_to(url: str, revision: str) -> None:
 
 def test_search_index_upgrade_keeps_only_searchable_listings(fresh_url):
     """Rows of hidden listings leave the index; PostgreSQL's rows get the filter columns."""
-    _upgrade_to(fresh_url, "5ba7697f462e")  # the revision before
+    scripts = ScriptDirectory.from_config(migrations.alembic_config())
+    _upgrade_to(fresh_url, scripts.get_revision(SEARCHABLE_ONLY).down_revision)
     sqlite = fresh_url.startswith("sqlite")
     now = utcnow().replace(tzinfo=None) if sqlite else utcnow()
     ids = {}
