@@ -451,6 +451,8 @@ def _count_in_circle(conn: Connection, sql: _Sql, rows: Circle) -> int:
 
 def _positioned(conn: Connection, sql: _Sql, rows: Circle | None) -> list[tuple]:
     """(id, created_at, lat, lon) of matching listings in the circle (all positioned if None)."""
+    if rows == []:
+        return []
     params: dict = {}
     if rows is None:
         extra = ["l.public_lat IS NOT NULL", "l.public_lon IS NOT NULL"]

@@ -598,6 +598,18 @@ def test_similar(small):
     assert search.similar(small.session, 10**9) == []
 
 
+@pytest.mark.parametrize("radius", [None, 10])
+def test_distance_sort_with_nothing_near_the_origin(small, radius):
+    """The first rings around the origin hold no listing latitude at all."""
+    small.add("Far lamp", at=geo.district_centre("Oakridge"))
+    small.add("Farther lamp", at=(ORIGIN[0] + 0.08, ORIGIN[1]))  # ~9 km north
+    result = search.search(
+        small.session, search.SearchQuery(origin=ORIGIN, radius_km=radius, sort="distance")
+    )
+    assert result.total == 2
+    assert [c.title for c in result.cards] == ["Far lamp", "Farther lamp"]
+
+
 def test_huge_distance_sort_falls_back_to_measuring_rows(small):
     small.add("Here lamp")
     small.add("Far lamp", at=(-33.86, 151.2))  # Sydney: beyond any ring
