@@ -5,17 +5,25 @@ keyed by the listing's id) holding the normalised tokens of
 :mod:`marketplace_app.services.search_text`:
 
 * SQLite: an FTS5 table ``listing_search(title, body)`` (``unicode61``),
-  ``rowid`` = listing id, ranked with ``bm25`` (title weighs 4x).
-* PostgreSQL: a table ``listing_search(listing_id, document tsvector)`` with a
-  GIN index; title tokens carry weight A; ranked with ``ts_rank``.
+  ``rowid`` = listing id, ranked with ``bm25`` (title weighs 4x); filters
+  come from ``listings``.
+* PostgreSQL: a table ``listing_search(listing_id, document tsvector, ...)``
+  with a GIN index; title tokens carry weight A; ranked with ``ts_rank``. It
+  also carries a copy of the listing's columns that searches filter and sort
+  on (:data:`MIRRORED`), kept equal to ``listings`` by a trigger whatever
+  writes the listing, so a text search reads one table and never joins the
+  few thousand listings a word matches.
 
-Both are created by the search-index migration, by ``create_all`` (DDL events
-on the listings table, for tests) or on first write. Filters, status and
-prices always come from ``listings`` itself, so only a change of title or
-description (or a new listing) needs a reindex. That happens automatically for
-listings written through the ORM (an ``after_flush`` hook); code that writes
-listings with Core statements calls :func:`reindex_listing` or
-:func:`index_rows`, and :func:`rebuild_index` redoes everything.
+The index holds exactly the listings the public can see (status active or
+sold, :data:`listing_access.PUBLIC_STATUSES`; search returns the active ones): a
+draft, a paused, pending or removed listing has no row. Both are created by
+the search-index migrations, by ``create_all`` (DDL events on the listings
+table, for tests) or on first write. Only a new listing, a change of title,
+description or status, or a deletion needs a reindex. That happens
+automatically for listings written through the ORM (an ``after_flush`` hook);
+code that writes listings with Core statements calls :func:`reindex_listing`
+or :func:`index_rows`, and :func:`rebuild_index` redoes everything (a sale
+that marks a listing sold needs none: sold listings stay indexed).
 
 Distance uses the public (rounded) position and the haversine formula of
 :func:`geo.distance_km`. A circle reaches SQL as one longitude interval per
@@ -25,19 +33,20 @@ radius is one index range scan per latitude, with no trigonometry per row.
 Sorting by distance grows a small circle around the origin until it holds the
 page, then measures just those rows in Python.
 
-Indexes behind it (the search-index migration): the position index also holds
+Indexes behind it (the search-index migrations): the position index also holds
 every filter column, so counts under any filter never read the wide listing
-rows; price sorts walk ``(status, price_cents)`` and add the few listings on
-sale. Words found in more than :data:`BROAD_MATCHES` listings are matched as a
-plain filter (newest first): ranking that many is slow and ranks nothing apart.
+rows, and a narrow partial one counts active listings without filters; price
+sorts walk ``(status, price_cents)`` and add the few listings on sale. Words
+found in more than :data:`BROAD_MATCHES` listings are matched as a plain
+filter (newest first): ranking that many is slow and ranks nothing apart.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, event, text
 from sqlalchemy import inspect as sa_inspect
@@ -47,7 +56,7 @@ from sqlmodel import Session, select
 from marketplace_app.models import Category, Listing, ListingImage, Shop, User
 from marketplace_app.models.catalog import CONDITIONS
 from marketplace_app.models.types import UTCDateTime, utcnow
-from marketplace_app.services import catalog, geo, purchasable
+from marketplace_app.services import catalog, geo, listing_access, purchasable
 from marketplace_app.services.search_text import (
     MAX_QUERY_CHARS,
     Term,
@@ -66,14 +75,51 @@ MAX_PAGE = 1000
 TITLE_WEIGHT = 4.0
 _WRITE_CHUNK = 2000
 
+# What the index holds: the listings anyone may see (search shows the active ones).
+SEARCHABLE = "status IN (" + ", ".join(f"'{s}'" for s in listing_access.PUBLIC_STATUSES) + ")"
+
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS listing_search USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 0')",
 )
+# PostgreSQL's copy of the listing columns a text search filters and sorts on.
+MIRRORED = {
+    "status": "TEXT NOT NULL",
+    "created_at": "TIMESTAMPTZ NOT NULL",
+    "category_id": "INTEGER",
+    "kind": "TEXT NOT NULL",
+    "condition": "TEXT",
+    "price_cents": "BIGINT NOT NULL",
+    "sale_price_cents": "BIGINT",
+    "sale_starts_at": "TIMESTAMPTZ",
+    "sale_ends_at": "TIMESTAMPTZ",
+    "public_lat": "DOUBLE PRECISION",
+    "public_lon": "DOUBLE PRECISION",
+}
+_MIRROR_COLUMNS = ", ".join(MIRRORED)
 POSTGRES_DDL = (
-    "CREATE TABLE IF NOT EXISTS listing_search ("
-    "listing_id INTEGER PRIMARY KEY, document TSVECTOR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS listing_search (listing_id INTEGER PRIMARY KEY,"
+    " document TSVECTOR NOT NULL, "
+    + ", ".join(f"{name} {kind}" for name, kind in MIRRORED.items())
+    + ")",
     "CREATE INDEX IF NOT EXISTS ix_listing_search_document ON listing_search USING GIN (document)",
+    # A change of any mirrored column, by any statement, is copied at once.
+    "CREATE OR REPLACE FUNCTION listing_search_follow() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN UPDATE listing_search SET ("
+    + _MIRROR_COLUMNS
+    + ") = ("
+    + ", ".join(f"NEW.{name}" for name in MIRRORED)
+    + ") WHERE listing_id = NEW.id; RETURN NULL; END $$",
+    "CREATE OR REPLACE TRIGGER listing_search_follow AFTER UPDATE ON listings FOR EACH ROW"
+    " WHEN (("
+    + ", ".join(f"OLD.{name}" for name in MIRRORED)
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"NEW.{name}" for name in MIRRORED)
+    + ")) EXECUTE FUNCTION listing_search_follow()",
+)
+# The index as the listings table's stand-in in text searches (``l.id`` and every filter).
+_POSTGRES_SOURCE = (
+    f"(SELECT listing_id AS id, document, {_MIRROR_COLUMNS} FROM listing_search) AS l"
 )
 
 
@@ -189,7 +235,6 @@ class _Sql:
     where: list[str]
     params: dict
     rank: str | None = None
-    ctes: list[str] = field(default_factory=list)
 
     def run(
         self,
@@ -206,7 +251,7 @@ class _Sql:
     ):
         """Execute ``[WITH ctes] [prefix] SELECT select_list FROM source WHERE ... tail``."""
         where = " AND ".join([*self.where, *extra])
-        head = "WITH " + ", ".join([*self.ctes, *ctes]) if self.ctes or ctes else ""
+        head = "WITH " + ", ".join(ctes) if ctes else ""
         source = source or self.source
         sql = f"{head} {prefix} SELECT {select_list} FROM {source} WHERE {where} {tail}"
         stmt = text(sql)
@@ -236,15 +281,11 @@ def _base_sql(dialect: str, q: SearchQuery, terms: list[Term], category_id: int 
             sql.params["fts"] = fts5_query(terms)
             sql.rank = f"bm25(listing_search, {TITLE_WEIGHT}, 1.0)"
         else:
-            # MATERIALIZED: the GIN index finds the matches first, whatever the
-            # planner guesses about the other filters.
-            sql.ctes.append(
-                "m AS MATERIALIZED (SELECT listing_id, ts_rank(document, CAST(:fts AS tsquery))"
-                " AS rank FROM listing_search WHERE document @@ CAST(:fts AS tsquery))"
-            )
-            sql.source = "m JOIN listings AS l ON l.id = m.listing_id"
+            # One table: the GIN index finds the matches, every filter reads the same row.
+            sql.source = _POSTGRES_SOURCE
+            sql.where.append("l.document @@ CAST(:fts AS tsquery)")
             sql.params["fts"] = tsquery(terms)
-            sql.rank = "-m.rank"
+            sql.rank = "-ts_rank(l.document, CAST(:fts AS tsquery))"
     if category_id is not None:
         sql.where.append("l.category_id = :category_id")
         sql.params["category_id"] = category_id
@@ -317,12 +358,25 @@ def _lat_values(conn: Connection, low: float, high: float) -> list[float] | None
     return [row[0] for row in rows]
 
 
-def _circle(conn: Connection, origin: tuple[float, float], radius_km: float) -> Circle | None:
-    """The (lat, lon_lo, lon_hi) rows of the points within ``radius_km``; None if too many."""
+def _circle(
+    conn: Connection,
+    origin: tuple[float, float],
+    radius_km: float,
+    within: Circle | None = None,
+) -> Circle | None:
+    """The (lat, lon_lo, lon_hi) rows of the points within ``radius_km``; None if too many.
+
+    ``within``, a circle of a larger radius around the same origin, already
+    holds every latitude this one needs: they are taken from it, not queried.
+    """
     lat0, lon0 = origin
     angle = radius_km / geo.EARTH_RADIUS_KM
     dlat = math.degrees(angle)
-    lats = _lat_values(conn, lat0 - dlat - 1e-9, lat0 + dlat + 1e-9)
+    low, high = lat0 - dlat - 1e-9, lat0 + dlat + 1e-9
+    if within is not None:
+        lats = [lat for lat, _lo, _hi in within if low <= lat <= high]
+    else:
+        lats = _lat_values(conn, low, high)
     if lats is None:
         return None
     phi0 = math.radians(lat0)
@@ -397,6 +451,8 @@ def _count_in_circle(conn: Connection, sql: _Sql, rows: Circle) -> int:
 
 def _positioned(conn: Connection, sql: _Sql, rows: Circle | None) -> list[tuple]:
     """(id, created_at, lat, lon) of matching listings in the circle (all positioned if None)."""
+    if rows == []:
+        return []
     params: dict = {}
     if rows is None:
         extra = ["l.public_lat IS NOT NULL", "l.public_lon IS NOT NULL"]
@@ -547,16 +603,14 @@ def _distance_search(
     ring = _first_ring(q, want, total)
     while True:
         if ring >= limit:
-            rows_circle = circle  # without a radius: None, every placed listing
+            rows = _positioned(conn, sql, circle)  # without a radius: every placed listing
             break
-        rows_circle = _circle(conn, q.origin, ring)
-        if rows_circle is None:
+        ring_circle = _circle(conn, q.origin, ring, within=circle)
+        rows = _positioned(conn, sql, ring_circle)  # None: every placed listing
+        if ring_circle is None or len(rows) >= want:
             break
-        found = _count_in_circle(conn, sql, rows_circle)
-        if found >= want:
-            break
-        ring = min(limit, ring * max(1.5, math.sqrt(want / max(found, 1)) * 1.2))
-    ids = _by_distance(q.origin, _positioned(conn, sql, rows_circle))
+        ring = min(limit, ring * max(1.5, math.sqrt(want / max(len(rows), 1)) * 1.2))
+    ids = _by_distance(q.origin, rows)
     if q.radius_km is None and len(ids) < end:
         ids += _unplaced(conn, sql, end - len(ids))
     return total, ids[offset:end]
@@ -666,8 +720,10 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
         # these short queries, and with the default random_page_cost (4, made
         # for spinning disks) the planner scans all listings rather than look
         # up the few thousand a word matches.
-        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
-        conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
+        conn.exec_driver_sql(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+            " set_config('random_page_cost', '1.1', true)"
+        )
     offset = (q.page - 1) * q.per_page
     counter = sql
     if terms and _matches(conn, sql) > BROAD_MATCHES:
@@ -688,19 +744,26 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     return SearchResult(total=int(total or 0), cards=_cards(session, ids, q.origin))
 
 
-# Cards for a page of ids: every listing column (so catalog.cards finds whatever
-# attribute it reads), the seller's and shop's names, then each cover photo.
-# Built once; compiled once.
+# Cards for a page of ids in one statement: every listing column (so
+# catalog.cards finds whatever attribute it reads), the seller's and shop's
+# names, and the cover photo (the lowest position). Built once; compiled once.
+_COVER = (
+    select(ListingImage.storage_key)
+    .where(ListingImage.listing_id == Listing.id)
+    .order_by(ListingImage.position)
+    .limit(1)
+    .scalar_subquery()
+)
 _CARD_ROWS = (
-    select(*Listing.__table__.c, User.name.label("seller_name"), Shop.name.label("shop_name"))
+    select(
+        *Listing.__table__.c,
+        User.name.label("seller_name"),
+        Shop.name.label("shop_name"),
+        _COVER.label("cover_key"),
+    )
     .join(User, User.id == Listing.seller_id)
     .outerjoin(Shop, Shop.id == Listing.shop_id)
     .where(Listing.id.in_(bindparam("ids", expanding=True)))
-)
-_COVERS = (
-    select(ListingImage.listing_id, ListingImage.storage_key)
-    .where(ListingImage.listing_id.in_(bindparam("ids", expanding=True)))
-    .order_by(ListingImage.listing_id, ListingImage.position.desc())
 )
 
 
@@ -710,13 +773,9 @@ def _cards(
     """Cards for ``ids`` in that order, with distances from ``origin``."""
     if not ids:
         return []
-    conn = session.connection()
-    by_id = {row.id: row for row in conn.execute(_CARD_ROWS, {"ids": ids})}
-    covers = dict(conn.execute(_COVERS, {"ids": ids}).all())  # lowest position wins
+    by_id = {row.id: row for row in session.connection().execute(_CARD_ROWS, {"ids": ids})}
     ordered = [by_id[i] for i in ids if i in by_id]
-    cards = catalog.cards(
-        [(row, covers.get(row.id), row.seller_name, row.shop_name) for row in ordered]
-    )
+    cards = catalog.cards([(row, row.cover_key, row.seller_name, row.shop_name) for row in ordered])
     if origin is None:
         return cards
     out = []
@@ -834,20 +893,50 @@ def _delete_rows(conn: Connection, ids: list[int]) -> None:
         )
 
 
-def _insert_rows(conn: Connection, rows: Iterable[tuple[int, str, str]]) -> int:
+def _insert_rows(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> int:
+    """Index ``(id, title, description)`` rows, skipping listings that are not searchable."""
     if conn.dialect.name == "sqlite":
-        sql = "INSERT INTO listing_search (rowid, title, body) VALUES (?, ?, ?)"
-        data = [(i, index_text(title), index_text(body or "")) for i, title, body in rows]
-    else:
-        sql = "INSERT INTO listing_search (listing_id, document) VALUES (%s, %s::tsvector)"
-        data = [(i, tsvector(title, body or "")) for i, title, body in rows]
-    if data:
-        conn.exec_driver_sql(sql, data)
-    return len(data)
+        searchable = set()
+        for i in range(0, len(rows), _WRITE_CHUNK):
+            chunk = [row[0] for row in rows[i : i + _WRITE_CHUNK]]
+            searchable.update(
+                conn.execute(
+                    text(f"SELECT id FROM listings WHERE id IN :ids AND {SEARCHABLE}").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": chunk},
+                ).scalars()
+            )
+        data = [
+            (i, index_text(title), index_text(body or ""))
+            for i, title, body in rows
+            if i in searchable
+        ]
+        if data:
+            conn.exec_driver_sql(
+                "INSERT INTO listing_search (rowid, title, body) VALUES (?, ?, ?)", data
+            )
+        return len(data)
+    ids, documents = [], []
+    for i, title, body in rows:
+        ids.append(i)
+        documents.append(tsvector(title, body or ""))
+    if not ids:
+        return 0
+    return conn.exec_driver_sql(
+        f"INSERT INTO listing_search (listing_id, document, {_MIRROR_COLUMNS})"
+        f" SELECT l.id, d.document::tsvector, {', '.join(f'l.{c}' for c in MIRRORED)}"
+        " FROM unnest(%s::integer[], %s::text[]) AS d(id, document)"
+        f" JOIN listings AS l ON l.id = d.id WHERE {SEARCHABLE}",
+        (ids, documents),
+    ).rowcount
 
 
 def index_rows(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> int:
     """(Re)index listings given as ``(id, title, description)``, in the caller's transaction.
+
+    Listings that are not searchable (see :data:`SEARCHABLE`) lose their
+    index row and get none.
 
     Args:
         conn: a connection inside a write transaction.
@@ -861,23 +950,25 @@ def index_rows(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> int:
     return _insert_rows(conn, rows)
 
 
+def _listing_text(conn: Connection, where: str, params: dict) -> list[tuple[int, str, str]]:
+    """``(id, title, description)`` of the listings matching ``where`` (and its tail)."""
+    stmt = text(f"SELECT id, title, description FROM listings WHERE {where}")
+    if "ids" in params:
+        stmt = stmt.bindparams(bindparam("ids", expanding=True))
+    return [tuple(r) for r in conn.execute(stmt, params).all()]
+
+
 def _sync_ids(conn: Connection, ids: Sequence[int]) -> None:
     """Make the index rows of ``ids`` match the listings table (deleting absent ones)."""
     ensure_index(conn)
     ids = list(dict.fromkeys(ids))
     _delete_rows(conn, ids)
     for i in range(0, len(ids), _WRITE_CHUNK):
-        rows = conn.execute(
-            text("SELECT id, title, description FROM listings WHERE id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": ids[i : i + _WRITE_CHUNK]},
-        ).all()
-        _insert_rows(conn, [tuple(r) for r in rows])
+        _insert_rows(conn, _listing_text(conn, "id IN :ids", {"ids": ids[i : i + _WRITE_CHUNK]}))
 
 
 def reindex_listing(session: Session, listing_id: int) -> None:
-    """Bring one listing's index entry up to date (removing it when the listing is gone).
+    """Bring one listing's index entry up to date (removing it when it is not searchable).
 
     Pending ORM changes are flushed first. Listings written through the ORM
     are reindexed automatically on flush; calling this as well is harmless.
@@ -909,15 +1000,12 @@ def rebuild_index(session: Session) -> int:
     ensure_index(conn)
     last, total = 0, 0
     while True:
-        rows = conn.execute(
-            text(
-                "SELECT id, title, description FROM listings WHERE id > :last ORDER BY id LIMIT :n"
-            ),
-            {"last": last, "n": _WRITE_CHUNK * 5},
-        ).all()
+        rows = _listing_text(
+            conn, "id > :last ORDER BY id LIMIT :n", {"last": last, "n": _WRITE_CHUNK * 5}
+        )
         if not rows:
             break
-        total += _insert_rows(conn, [tuple(r) for r in rows])
+        total += _insert_rows(conn, rows)
         last = rows[-1][0]
     optimize_index(conn)
     return total
@@ -940,16 +1028,17 @@ def optimize_index(conn: Connection) -> None:
 # -- automatic maintenance ---------------------------------------------------------------
 
 
-def _text_changed(obj: Listing) -> bool:
+def _index_changed(obj: Listing) -> bool:
+    """Whether a flushed listing's text or status (so whether it is searchable) changed."""
     attrs = sa_inspect(obj).attrs
-    return attrs.title.history.has_changes() or attrs.description.history.has_changes()
+    return any(attrs[name].history.has_changes() for name in ("title", "description", "status"))
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _reindex_flushed_listings(session: OrmSession, _context) -> None:
     """Keep the index in step with listings written through the ORM."""
     ids = [obj.id for obj in session.new if isinstance(obj, Listing)]
-    ids += [obj.id for obj in session.dirty if isinstance(obj, Listing) and _text_changed(obj)]
+    ids += [obj.id for obj in session.dirty if isinstance(obj, Listing) and _index_changed(obj)]
     ids += [obj.id for obj in session.deleted if isinstance(obj, Listing)]
     ids = [i for i in ids if i is not None]
     if ids:
@@ -962,6 +1051,9 @@ def _create_with_listings(_table, connection: Connection, **_kw) -> None:
 
 def _drop_with_listings(_table, connection: Connection, **_kw) -> None:
     connection.exec_driver_sql("DROP TABLE IF EXISTS listing_search")
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS listing_search_follow ON listings")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS listing_search_follow()")
 
 
 event.listen(Listing.__table__, "after_create", _create_with_listings)

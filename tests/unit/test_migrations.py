@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect
 from sqlmodel import Session, SQLModel, select
 
 from marketplace_app import migrations
 from marketplace_app.db import get_engines, write_session_for
 from marketplace_app.models import Listing, User
+from marketplace_app.models.catalog import LISTING_STATUSES
+from marketplace_app.models.types import utcnow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -227,3 +230,91 @@ def test_sqlite_keeps_its_64_bit_integers_without_a_rebuild(tmp_path):
         )
     with Session(get_engines(url)[0]) as s:
         assert s.exec(select(Listing.price_cents)).one() == big
+
+
+SEARCHABLE_ONLY = "9c4e2a7d1f36"  # the revision that keeps only searchable listings indexed
+
+
+def test_search_index_upgrade_keeps_only_searchable_listings(fresh_url):
+    """Rows of hidden listings leave the index; PostgreSQL's rows get the filter columns."""
+    scripts = ScriptDirectory.from_config(migrations.alembic_config())
+    migrations.upgrade(fresh_url, scripts.get_revision(SEARCHABLE_ONLY).down_revision)
+    sqlite = fresh_url.startswith("sqlite")
+    now = utcnow().replace(tzinfo=None) if sqlite else utcnow()
+    ids = {}
+    with get_engines(fresh_url)[1].begin() as conn:
+        meta = MetaData()
+        users, categories, listings = (
+            Table(name, meta, autoload_with=conn) for name in ("users", "categories", "listings")
+        )
+        seller = conn.execute(
+            users.insert().values(
+                name="Sam",
+                email="sam@example.com",
+                password_hash="!",
+                role="user",
+                locale="en",
+                bio="",
+                district="",
+                created_at=now,
+                updated_at=now,
+                password_changed_at=now,
+            )
+        ).inserted_primary_key[0]
+        home = conn.execute(
+            categories.insert().values(slug="home", position=0, icon="tag")
+        ).inserted_primary_key[0]
+        for status in LISTING_STATUSES:
+            ids[status] = conn.execute(
+                listings.insert().values(
+                    seller_id=seller,
+                    kind="secondhand",
+                    category_id=home,
+                    title=f"Lamp {status}",
+                    description="",
+                    price_cents=100,
+                    negotiable=False,
+                    stock=1,
+                    status=status,
+                    district="",
+                    public_lat=1.5,
+                    public_lon=2.5,
+                    pickup=True,
+                    view_count=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
+        for status, listing_id in ids.items():  # the old index held every listing
+            if sqlite:
+                conn.exec_driver_sql(
+                    "INSERT INTO listing_search (rowid, title, body) VALUES (?, ?, '')",
+                    (listing_id, f"lamp {status}"),
+                )
+            else:
+                conn.exec_driver_sql(
+                    "INSERT INTO listing_search (listing_id, document) VALUES (%s, %s::tsvector)",
+                    (listing_id, f"'lamp':2A '{status}':3A"),
+                )
+
+    migrations.upgrade(fresh_url)
+
+    key = "rowid" if sqlite else "listing_id"
+    active, sold = ids["active"], ids["sold"]
+    with get_engines(fresh_url)[1].begin() as conn:
+        assert set(conn.exec_driver_sql(f"SELECT {key} FROM listing_search").scalars()) == {
+            active,
+            sold,
+        }
+        if sqlite:
+            return
+        mirrored = (
+            "SELECT listing_id, status, category_id, price_cents, public_lat FROM listing_search"
+        )
+        assert sorted(conn.exec_driver_sql(mirrored).all()) == [
+            (active, "active", home, 100, 1.5),
+            (sold, "sold", home, 100, 1.5),
+        ]
+        conn.exec_driver_sql("UPDATE listings SET price_cents = 60 WHERE id = %s", (active,))
+        price = "SELECT price_cents FROM listing_search WHERE listing_id = %s"
+        assert conn.exec_driver_sql(price, (active,)).scalar() == 60  # the trigger follows
