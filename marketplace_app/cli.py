@@ -181,7 +181,8 @@ def _cmd_import_listings(args: argparse.Namespace) -> int:
         f"Imported {report.imported:,} listings in {report.seconds:.1f} s "
         f"({report.lines:,} lines; {report.skipped_existing:,} already imported; "
         f"{report.bad:,} bad). Created {report.sellers_created:,} sellers, "
-        f"{report.shops_created:,} shops, {report.categories_created:,} categories."
+        f"{report.shops_created:,} shops, {report.categories_created:,} categories. "
+        f"{report.held_for_review:,} wait for review (blocked terms)."
     )
     for line, reason in report.bad_lines[:20]:
         _err(f"  line {line}: {reason}")

@@ -10,7 +10,8 @@ missing and skips what an earlier run already created, keyed by
   (``catalog:shop:<id>``) with the user as its owner, open the default hours
   (:data:`shops.DEFAULT_HOURS`) so that its products can be picked up;
 * categories by slug (missing ones are created at the end of the list);
-* listings (``catalog:listing:<id>``), active, published when created, with
+* listings (``catalog:listing:<id>``), active (or, when their words contain a
+  blocked term, pending an operator's review), published when created, with
   their public position rounded by :func:`geo.public_position`, and their
   search index rows; a shop product also gets its one unlabelled variant
   (:func:`products.single_variant_values`), through which it is sold.
@@ -42,7 +43,7 @@ from sqlmodel import Session
 from marketplace_app.models import Category, Listing, ListingVariant, Shop, ShopMember, User
 from marketplace_app.models.catalog import CONDITIONS, LISTING_KINDS
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import geo, products, search
+from marketplace_app.services import blocklist, geo, products, search
 from marketplace_app.services import shops as shop_service
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
@@ -102,6 +103,7 @@ class ImportReport:
     sellers_created: int = 0
     shops_created: int = 0
     categories_created: int = 0
+    held_for_review: int = 0
     seconds: float = 0.0
 
 
@@ -261,7 +263,7 @@ class _Importer:
             rows = self._sellers(conn, rows)
             rows = self._new_only(conn, rows)
             if rows:
-                self._listings(conn, rows)
+                self._listings(conn, rows, blocklist.matcher(session))
 
     def _categories(self, conn, rows: list[Row]) -> None:
         missing = {r.category for r in rows} - self.categories.keys()
@@ -415,9 +417,12 @@ class _Importer:
         self.report.skipped_existing += len(existing)
         return [r for r, key in zip(rows, keys, strict=True) if key not in existing]
 
-    def _listings(self, conn, rows: list[Row]) -> None:
+    def _listings(self, conn, rows: list[Row], blocked: Callable[..., tuple[str, ...]]) -> None:
         values = []
+        now = utcnow()
         for r in rows:
+            held = bool(blocked(r.title, r.description))
+            self.report.held_for_review += held
             user_id, shop_id = self.sellers[r.seller_id]
             public_lat, public_lon = geo.public_position(r.lat, r.lon)
             values.append(
@@ -435,7 +440,9 @@ class _Importer:
                     "sale_ends_at": None,
                     "negotiable": False,
                     "stock": r.stock,
-                    "status": "active",
+                    "status": "pending" if held else "active",
+                    "text_cleared_at": None if held else now,
+                    "held_from": None,
                     "district": r.district,
                     "lat": r.lat,
                     "lon": r.lon,

@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from datasets import catalog_script
 from marketplace_app import migrations
 from marketplace_app.db import get_engines, write_session_for
-from marketplace_app.models import Category, Listing, Shop, ShopMember, User
+from marketplace_app.models import BlockedTerm, Category, Listing, Shop, ShopMember, User
 from marketplace_app.services import carts, checkout, fulfilment, geo, importer, purchasable, search
 from marketplace_app.services.passwords import needs_rehash, verify_password
 from tests.unit.invariants import check_invariants
@@ -254,3 +254,23 @@ def test_imported_shop_products_can_be_bought(url, dataset):
         assert placed.orders[0].total_cents == 2 * product.price_cents
     with Session(get_engines(url)[0]) as s:
         check_invariants(s)
+
+
+def test_imported_listings_with_blocked_words_wait_for_review(url, tmp_path):
+    """The importer asks the blocklist like every other way onto the market."""
+    with write_session_for(url) as s:
+        s.add(BlockedTerm(term="replica"))
+    path = tmp_path / "two.jsonl"
+    path.write_text(
+        line(id=1, title="Replica watch, looks real")
+        + "\n"
+        + line(id=2, title="Oak bookshelf")
+        + "\n"
+    )
+    report = importer.import_listings(partial(write_session_for, url), path)
+    assert (report.imported, report.held_for_review) == (2, 1)
+    with Session(get_engines(url)[0]) as s:
+        statuses = dict(s.exec(select(Listing.title, Listing.status)).all())
+        found = search.search(s, search.SearchQuery(text="replica")).total
+    assert statuses == {"Replica watch, looks real": "pending", "Oak bookshelf": "active"}
+    assert found == 0
