@@ -1376,6 +1376,37 @@ def mark_group_paid(
 # -- timers (jobs/order_timers.py runs these, each order in its own transaction)
 
 
+def _due(
+    session: Session,
+    due_at,
+    now: datetime,
+    limit: int,
+    statuses: tuple[str, ...],
+    payment_method: str | None = None,
+) -> list[int]:
+    """Ids of orders in ``statuses`` whose ``due_at`` column has passed, oldest first."""
+    where = [col(Order.status).in_(statuses), col(due_at).is_not(None), due_at <= now]
+    if payment_method is not None:
+        where.append(Order.payment_method == payment_method)
+    return list(
+        session.exec(select(Order.id).where(*where).order_by(due_at, Order.id).limit(limit))
+    )
+
+
+def _still_due(
+    order: Order | None,
+    due_attr: str,
+    now: datetime,
+    statuses: tuple[str, ...],
+    payment_method: str,
+) -> bool:
+    """Whether a timer's order is still due (another worker may have moved it meanwhile)."""
+    if order is None or order.status not in statuses or order.payment_method != payment_method:
+        return False
+    due = getattr(order, due_attr)
+    return due is not None and due <= now
+
+
 def due_to_expire(session: Session, now: datetime, *, limit: int = 100) -> list[int]:
     """Unpaid escrow orders past their payment deadline.
 
@@ -1387,18 +1418,7 @@ def due_to_expire(session: Session, now: datetime, *, limit: int = 100) -> list[
     Returns:
         Order ids, oldest deadline first.
     """
-    return list(
-        session.exec(
-            select(Order.id)
-            .where(
-                Order.status == "pending_payment",
-                col(Order.expires_at).is_not(None),
-                Order.expires_at <= now,
-            )
-            .order_by(Order.expires_at, Order.id)
-            .limit(limit)
-        )
-    )
+    return _due(session, Order.expires_at, now, limit, ("pending_payment",))
 
 
 def expire(session: Session, order_id: int, now: datetime) -> str | None:
@@ -1414,12 +1434,7 @@ def expire(session: Session, order_id: int, now: datetime) -> str | None:
         or handled by another worker).
     """
     order = session.get(Order, order_id)
-    if (
-        order is None
-        or order.status != "pending_payment"
-        or order.expires_at is None
-        or order.expires_at > now
-    ):
+    if not _still_due(order, "expires_at", now, ("pending_payment",), "escrow"):
         return None
     return _system_cancel(session, order, "payment_expired", now)
 
@@ -1435,19 +1450,7 @@ def due_to_release(session: Session, now: datetime, *, limit: int = 100) -> list
     Returns:
         Order ids, oldest deadline first.
     """
-    return list(
-        session.exec(
-            select(Order.id)
-            .where(
-                col(Order.status).in_(AWAITING_HANDOVER),
-                Order.payment_method == "cash",
-                col(Order.handover_due_at).is_not(None),
-                Order.handover_due_at <= now,
-            )
-            .order_by(Order.handover_due_at, Order.id)
-            .limit(limit)
-        )
-    )
+    return _due(session, Order.handover_due_at, now, limit, AWAITING_HANDOVER, "cash")
 
 
 def release_unhanded(session: Session, order_id: int, now: datetime) -> str | None:
@@ -1467,13 +1470,7 @@ def release_unhanded(session: Session, order_id: int, now: datetime) -> str | No
         cancelled, or handled by another worker).
     """
     order = session.get(Order, order_id)
-    if (
-        order is None
-        or order.payment_method != "cash"
-        or order.status not in AWAITING_HANDOVER
-        or order.handover_due_at is None
-        or order.handover_due_at > now
-    ):
+    if not _still_due(order, "handover_due_at", now, AWAITING_HANDOVER, "cash"):
         return None
     return _system_cancel(session, order, "not_handed_over", now)
 
@@ -1492,19 +1489,7 @@ def due_to_settle(session: Session, now: datetime, *, limit: int = 100) -> list[
     Returns:
         Order ids, oldest due first.
     """
-    return list(
-        session.exec(
-            select(Order.id)
-            .where(
-                col(Order.status).in_(AUTO_STATUSES),
-                Order.payment_method == "escrow",
-                col(Order.release_due_at).is_not(None),
-                Order.release_due_at <= now,
-            )
-            .order_by(Order.release_due_at, Order.id)
-            .limit(limit)
-        )
-    )
+    return _due(session, Order.release_due_at, now, limit, AUTO_STATUSES, "escrow")
 
 
 def settle(session: Session, order_id: int, now: datetime) -> str | None:
@@ -1524,13 +1509,7 @@ def settle(session: Session, order_id: int, now: datetime) -> str | None:
         The order number, or None when the order was no longer due.
     """
     order = session.get(Order, order_id)
-    if (
-        order is None
-        or order.status not in AUTO_STATUSES
-        or order.payment_method != "escrow"
-        or order.release_due_at is None
-        or order.release_due_at > now
-    ):
+    if not _still_due(order, "release_due_at", now, AUTO_STATUSES, "escrow"):
         return None
     try:
         if order.status == "refund_requested":
