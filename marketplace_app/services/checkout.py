@@ -415,7 +415,8 @@ def _parts(
     if seen is not None:
         rows = [r for r in rows if r[0].id in seen]
     missing = set(seen or ()) - {r[0].id for r in rows}
-    facts = purchasable.load(session, [lst.id for _, lst in rows], buyer_id, now)
+    listings = [lst for _, lst in rows]
+    facts = purchasable.load(session, [lst.id for lst in listings], buyer_id, now, loaded=listings)
     by_key: dict[str, _Part] = {}
     for cart_line, listing in rows:
         want = purchasable.Want(listing.id, cart_line.variant_id, cart_line.quantity)

@@ -306,7 +306,12 @@ class Facts:
 
 
 def load(
-    session: Session, listing_ids: Iterable[int], buyer_id: int | None, now: datetime
+    session: Session,
+    listing_ids: Iterable[int],
+    buyer_id: int | None,
+    now: datetime,
+    *,
+    loaded: Iterable[Listing] = (),
 ) -> Facts:
     """Load the listings, their variants, shops, holds and blocks for :func:`judge`.
 
@@ -315,6 +320,7 @@ def load(
         listing_ids: the listings to judge.
         buyer_id: the buyer, or None for a visitor.
         now: the moment holds are judged at.
+        loaded: listings the caller has just read in this session (not read again).
 
     Returns:
         The facts (listings that do not exist are simply absent).
@@ -322,10 +328,13 @@ def load(
     ids = sorted({int(i) for i in listing_ids})
     if not ids:
         return Facts({}, {}, {}, {}, set())
-    listings = {
-        listing.id: listing
-        for listing in session.exec(select(Listing).where(col(Listing.id).in_(ids))).all()
-    }
+    listings = {listing.id: listing for listing in loaded if listing.id in ids}
+    missing = [i for i in ids if i not in listings]
+    if missing:
+        listings.update(
+            (listing.id, listing)
+            for listing in session.exec(select(Listing).where(col(Listing.id).in_(missing)))
+        )
     variants: dict[int, list[ListingVariant]] = defaultdict(list)
     for v in session.exec(
         select(ListingVariant)
