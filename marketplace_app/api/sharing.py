@@ -21,13 +21,10 @@ from marketplace_app.ids import parse_id
 from marketplace_app.models import Listing
 from marketplace_app.services import catalog, media
 from marketplace_app.services.errors import NotFound
+from marketplace_app.services.payments import statements
 from marketplace_app.settings import settings
 
 SITEMAP_LIMIT = 50_000
-
-
-def _decimal(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _product_json(detail: catalog.ListingDetail, url: str, image: str) -> str:
@@ -49,8 +46,8 @@ def _product_json(detail: catalog.ListingDetail, url: str, image: str) -> str:
         "offers": {
             "@type": "AggregateOffer",
             "priceCurrency": settings.currency,
-            "lowPrice": _decimal(min(prices)),
-            "highPrice": _decimal(max(prices)),
+            "lowPrice": statements.decimal_amount(min(prices)),
+            "highPrice": statements.decimal_amount(max(prices)),
             "offerCount": max(1, len(buyable)),
             "availability": f"https://schema.org/{availability}",
         },

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from marketplace_app.models import Listing, Offer, OfferTransition, User
 from marketplace_app.models.types import utcnow
-from marketplace_app.services import offer_holds, offers
+from marketplace_app.services import offer_holds, offers, purchasable
 
 PAGE_MAX = 100
 
@@ -196,10 +196,7 @@ def panel(
     price = offers.price_now(listing, now)
     held = offer_holds.holds(session, [listing.id], now).get(listing.id)
     return Panel(
-        open=listing.kind == "secondhand"
-        and listing.negotiable
-        and listing.status == "active"
-        and listing.stock > 0,
+        open=listing.kind == "secondhand" and listing.negotiable and purchasable.on_sale(listing),
         is_own=viewer_id is not None and viewer_id == listing.seller_id,
         price_cents=price,
         floor_cents=offers.floor_cents(price),

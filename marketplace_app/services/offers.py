@@ -559,7 +559,7 @@ def close_for_sold(
         if listing is None:
             continue
         session.refresh(listing)
-        if listing.status == "active" and listing.stock > 0 and listing.deleted_at is None:
+        if purchasable.on_sale(listing):
             continue
         for offer in _claiming(session, listing_id):
             move(
@@ -647,6 +647,7 @@ def lapse(session: Session, offer_id: int, now: datetime) -> bool:
 
 def due_to_close(session: Session, now: datetime, *, limit: int = 100) -> list[int]:
     """Items no longer on sale that offers still claim (sold, removed, out of stock)."""
+    # The SQL side of purchasable.on_sale (a removed listing is never "active").
     gone = (col(Listing.status) != "active") | (Listing.stock <= 0)
     return list(
         session.exec(

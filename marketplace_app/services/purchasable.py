@@ -254,6 +254,15 @@ def _problem(
     return None, {}
 
 
+def on_sale(listing: Listing) -> bool:
+    """Whether a listing is on the market at all now (for anyone, whoever asks).
+
+    Offers use this to tell an item that has gone (sold, paused, removed,
+    out of stock) from one that is only held or not for a given buyer.
+    """
+    return listing.status == "active" and listing.deleted_at is None and listing.stock > 0
+
+
 def held_for_another(
     listing: Listing, hold: Offer | None, buyer_id: int | None, now: datetime
 ) -> tuple[str, dict] | None:

@@ -110,6 +110,21 @@ def place(ui: Page, orders: int = 1) -> list[str]:
     return found
 
 
+def pay_into_escrow(ui: Page, total: Decimal) -> str:
+    """Place the checkout with escrow and pay ``total`` in the sandbox; the order's number."""
+    ui.get_by_test_id("payment-option-escrow").click()
+    expect(ui.get_by_test_id("payment-option-escrow")).to_be_checked()
+    ui.get_by_test_id("place-order").click()
+    # The sandbox gateway's page asks for the order's total; paying brings the buyer back.
+    expect(ui).to_have_url(re.compile(r"/sandbox-gateway/pay/cs_[0-9a-f]{32}$"))
+    expect(ui.get_by_test_id("sandbox-amount")).to_contain_text(f"{total:,.2f}")
+    ui.get_by_test_id("sandbox-pay").click()
+    expect(ui.get_by_test_id("order-group-paid")).to_be_visible()
+    row = ui.get_by_test_id("order-row")
+    expect(row).to_have_attribute("data-status", "paid")
+    return row.get_attribute("data-number")
+
+
 def balance(page: Page) -> Decimal:
     page.goto("/seller/balance")
     figure = page.get_by_test_id("balance-available")
@@ -184,18 +199,7 @@ def test_buy_a_neighbours_item_delivered_with_escrow(browser: Browser, app: App,
         fee = amount(part.get_by_test_id("checkout-part-fee").inner_text())
         total = amount(ui.get_by_test_id("checkout-total").inner_text())
         assert total == price + fee and fee > 0
-        ui.get_by_test_id("payment-option-escrow").click()
-        expect(ui.get_by_test_id("payment-option-escrow")).to_be_checked()
-        ui.get_by_test_id("place-order").click()
-
-        # The sandbox gateway's page asks for the order's total; paying brings the buyer back.
-        expect(ui).to_have_url(re.compile(r"/sandbox-gateway/pay/cs_[0-9a-f]{32}$"))
-        expect(ui.get_by_test_id("sandbox-amount")).to_contain_text(f"{total:,.2f}")
-        ui.get_by_test_id("sandbox-pay").click()
-        expect(ui.get_by_test_id("order-group-paid")).to_be_visible()
-        row = ui.get_by_test_id("order-row")
-        expect(row).to_have_attribute("data-status", "paid")
-        number = row.get_attribute("data-number")
+        number = pay_into_escrow(ui, total)
 
         # The neighbour brings it over and marks it delivered.
         seller_page.goto("/seller/orders")
@@ -385,13 +389,7 @@ def test_try_escrow_pickup_with_the_handover_code_and_the_sales_balance(
         seller = ui.get_by_test_id("checkout-seller")
         seller.get_by_test_id("delivery-option-pickup").click()
         expect(seller.get_by_test_id("slot-select")).to_be_visible()
-        ui.get_by_test_id("payment-option-escrow").click()
-        ui.get_by_test_id("place-order").click()
-        expect(ui.get_by_test_id("sandbox-pay")).to_be_visible()
-        ui.get_by_test_id("sandbox-pay").click()
-        row = ui.get_by_test_id("order-row")
-        expect(row).to_have_attribute("data-status", "paid")
-        number = row.get_attribute("data-number")
+        number = pay_into_escrow(ui, price)
 
         open_order(shop, number)
         shop.get_by_test_id("mark-ready").click()

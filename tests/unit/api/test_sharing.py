@@ -1,5 +1,7 @@
 """Link previews, the listings sitemap and robots.txt."""
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -69,3 +71,23 @@ def test_robots_names_both_sitemaps(client):
     text = client.get("/robots.txt").text
     assert f"Sitemap: {settings.public_url}/sitemap.xml" in text
     assert f"Sitemap: {settings.public_url}/sitemap-listings.xml" in text
+
+
+def _product_data(body: str) -> dict:
+    start = body.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    return json.loads(body[start : body.index("</script>", start)])
+
+
+def test_share_page_carries_the_price_and_availability_a_visitor_meets(client):
+    listing_id = _listing("active", "Oak table </script><script>alert(1)")
+    data = _product_data(client.get(f"/share/listing/{listing_id}").text)
+    assert data["name"] == "Oak table </script><script>alert(1)"  # escaped, not closed
+    assert data["offers"]["lowPrice"] == "12.50"
+    assert data["offers"]["availability"] == "https://schema.org/InStock"
+    assert data["itemCondition"] == "https://schema.org/UsedCondition"
+    with write_session() as s:
+        s.get(Listing, listing_id).status = "sold"
+    data = _product_data(client.get(f"/share/listing/{listing_id}").text)
+    assert data["offers"]["availability"] == "https://schema.org/SoldOut"

@@ -161,3 +161,13 @@ def test_loaded_facts_judge_many_lines_and_skip_missing_listings(session, town):
     quotes = [purchasable.judge_loaded(facts, Want(i), town["bea"].id, NOW) for i in ids]
     assert [q.ok for q in quotes[:2]] == [True, True] and quotes[2] is None
     assert quotes[1].one_off and quotes[1].max_quantity == 1
+
+
+def test_on_sale_is_about_the_item_not_the_buyer(session, town):
+    chair = town["chair"]
+    assert purchasable.on_sale(chair)
+    for status in ("paused", "sold", "pending", "removed"):
+        chair.status = status
+        assert not purchasable.on_sale(chair), status
+    chair.status, chair.stock = "active", 0
+    assert not purchasable.on_sale(chair)
